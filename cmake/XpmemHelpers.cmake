@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Small helpers shared by the CMake files of xpmem.
+
+include_guard(GLOBAL)
+
+# Warning flags used for everything we compile ourselves.
+set(XPMEM_WARNING_FLAGS -Wall -Wextra -Wshadow -Wstrict-prototypes
+    -Wmissing-prototypes -Wpointer-arith -Wformat=2)
+
+# xpmem_target_warnings(<target>)
+function(xpmem_target_warnings target)
+  target_compile_options(${target} PRIVATE
+    $<$<COMPILE_LANGUAGE:C>:${XPMEM_WARNING_FLAGS}>)
+  if(XPMEM_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+# xpmem_shared_library(<name> MAP <version-script> SOVERSION <n>
+#                      VERSION <x.y.z> SOURCES <src>...)
+#
+# A shared library exporting exactly what its version script lists: hidden
+# visibility by default, no undefined symbols, relinked when the map changes.
+function(xpmem_shared_library name)
+  cmake_parse_arguments(PARSE_ARGV 1 A "" "MAP;SOVERSION;VERSION" "SOURCES")
+  if(NOT A_MAP OR NOT DEFINED A_SOVERSION OR NOT A_VERSION OR NOT A_SOURCES)
+    message(FATAL_ERROR "xpmem_shared_library: MAP, SOVERSION, VERSION and SOURCES are required")
+  endif()
+  get_filename_component(map "${A_MAP}" ABSOLUTE)
+  add_library(${name} SHARED ${A_SOURCES})
+  set_target_properties(${name} PROPERTIES
+    SOVERSION ${A_SOVERSION}
+    VERSION ${A_VERSION}
+    C_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON
+    LINK_DEPENDS "${map}")
+  target_link_options(${name} PRIVATE
+    "LINKER:--version-script=${map}"
+    "LINKER:--no-undefined")
+  xpmem_target_warnings(${name})
+endfunction()
+
+# xpmem_add_host_test(<name> [SOURCES <src>...] [COMMAND <cmd>...]
+#                     [LIBS <lib>...] [ENVIRONMENT <VAR=value>...]
+#                     [ARGS <arg>...] [LABELS <label>...]
+#                     [DEPENDS <fixture>...] [TIMEOUT <s>])
+#
+# A CTest test labelled `host`. With SOURCES, builds the executable
+# host_<name> (linked to LIBS) and runs it with ARGS; with COMMAND, runs that
+# command. Exit code 77 means "skipped".
+function(xpmem_add_host_test name)
+  cmake_parse_arguments(PARSE_ARGV 1 A "" "TIMEOUT"
+    "SOURCES;COMMAND;LIBS;ENVIRONMENT;ARGS;LABELS;DEPENDS;FIXTURES_SETUP")
+  if(A_SOURCES)
+    set(exe host_${name})
+    if(NOT TARGET ${exe})
+      add_executable(${exe} ${A_SOURCES})
+      target_link_libraries(${exe} PRIVATE ${A_LIBS})
+      xpmem_target_warnings(${exe})
+    endif()
+    set(cmd $<TARGET_FILE:${exe}> ${A_ARGS})
+  elseif(A_COMMAND)
+    set(cmd ${A_COMMAND} ${A_ARGS})
+  else()
+    message(FATAL_ERROR "xpmem_add_host_test(${name}): SOURCES or COMMAND required")
+  endif()
+  add_test(NAME host.${name} COMMAND ${cmd})
+  if(NOT A_TIMEOUT)
+    set(A_TIMEOUT 60)
+  endif()
+  set_tests_properties(host.${name} PROPERTIES
+    LABELS "host;${A_LABELS}"
+    SKIP_RETURN_CODE 77
+    TIMEOUT ${A_TIMEOUT})
+  if(A_ENVIRONMENT)
+    set_tests_properties(host.${name} PROPERTIES ENVIRONMENT "${A_ENVIRONMENT}")
+  endif()
+  if(A_DEPENDS)
+    set_tests_properties(host.${name} PROPERTIES FIXTURES_REQUIRED "${A_DEPENDS}")
+  endif()
+  if(A_FIXTURES_SETUP)
+    set_tests_properties(host.${name} PROPERTIES FIXTURES_SETUP "${A_FIXTURES_SETUP}")
+  endif()
+endfunction()
+
+# xpmem_add_module_target(): `module` and `module-clean` custom targets that
+# run Kbuild on driver/ against KDIR. Never part of ALL.
+function(xpmem_add_module_target)
+  if(NOT DEFINED KDIR)
+    execute_process(COMMAND uname -r OUTPUT_VARIABLE _krel
+                    OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+    set(KDIR "/lib/modules/${_krel}/build" CACHE PATH
+        "Kernel build tree for the `module` target")
+  endif()
+  find_program(XPMEM_MAKE NAMES make gmake)
+  if(NOT XPMEM_MAKE)
+    return()
+  endif()
+  set(driver "${PROJECT_SOURCE_DIR}/driver")
+  add_custom_target(module
+    COMMAND ${XPMEM_MAKE} -C "${KDIR}" "M=${driver}" modules
+    WORKING_DIRECTORY "${driver}"
+    COMMENT "Building the xpmem kernel module against ${KDIR}"
+    USES_TERMINAL VERBATIM)
+  add_custom_target(module-clean
+    COMMAND ${XPMEM_MAKE} -C "${KDIR}" "M=${driver}" clean
+    WORKING_DIRECTORY "${driver}"
+    COMMENT "Cleaning the xpmem kernel module build"
+    USES_TERMINAL VERBATIM)
+endfunction()
