@@ -1,0 +1,629 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * xt.c - helpers shared by the guest tests of the xpmem driver.
+ */
+#include "xt.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+
+/* ---- reporting ---------------------------------------------------------- */
+
+static pid_t xt_main_pid;
+
+static void xt_vprint(FILE *f, const char *prefix, const char *fmt, va_list ap)
+{
+	char buf[1024];
+	int n = 0;
+
+	if (getpid() != xt_main_pid)
+		n = snprintf(buf, sizeof(buf), "[pid %d] ", (int)getpid());
+	n += snprintf(buf + n, sizeof(buf) - n, "%s", prefix);
+	if (n < (int)sizeof(buf))
+		n += vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	if (n >= (int)sizeof(buf) - 1)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	/* one write: lines of several processes do not interleave */
+	fflush(f);
+	if (write(fileno(f), buf, n) < 0)
+		(void)0;
+}
+
+void xt_fail_at(const char *file, int line, const char *fmt, ...)
+{
+	char prefix[256];
+	va_list ap;
+
+	snprintf(prefix, sizeof(prefix), "FAIL %s:%d: ", file, line);
+	va_start(ap, fmt);
+	xt_vprint(stderr, prefix, fmt, ap);
+	va_end(ap);
+	exit(XT_EXIT_FAIL);
+}
+
+void xt_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	xt_vprint(stdout, "SKIP: ", fmt, ap);
+	va_end(ap);
+	exit(XT_EXIT_SKIP);
+}
+
+void xt_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	xt_vprint(stdout, "# ", fmt, ap);
+	va_end(ap);
+}
+
+/* ---- signals ------------------------------------------------------------ */
+
+static __thread sigjmp_buf *xt_jb;
+static __thread volatile sig_atomic_t xt_probing;
+static __thread void *xt_fault_addr;
+
+static void xt_sig_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (xt_probing) {
+		xt_probing = 0;
+		xt_fault_addr = si->si_addr;
+		siglongjmp(*xt_jb, sig);
+	}
+	/* Not expected: report and die of the signal. */
+	char msg[160];
+	int n = snprintf(msg, sizeof(msg),
+			 "FAIL: [pid %d] unexpected signal %d (code %d) at address %p\n",
+			 (int)getpid(), sig, si->si_code, si->si_addr);
+	if (write(2, msg, n) < 0)
+		(void)0;
+	signal(sig, SIG_DFL);
+	/* returning re-executes the access, which now kills the process */
+}
+
+static void xt_alarm_handler(int sig)
+{
+	static const char msg[] = "FAIL: test timed out (alarm)\n";
+
+	(void)sig;
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		(void)0;
+	_exit(XT_EXIT_FAIL);
+}
+
+const char *xt_signame(int sig)
+{
+	switch (sig) {
+	case 0: return "no signal";
+	case SIGSEGV: return "SIGSEGV";
+	case SIGBUS: return "SIGBUS";
+	case SIGKILL: return "SIGKILL";
+	case SIGABRT: return "SIGABRT";
+	case SIGALRM: return "SIGALRM";
+	case SIGILL: return "SIGILL";
+	case SIGFPE: return "SIGFPE";
+	default: return "other signal";
+	}
+}
+
+int xt_probe(void (*fn)(void *), void *arg)
+{
+	sigjmp_buf jb;
+	sigjmp_buf *volatile saved = xt_jb;
+	int sig;
+
+	sig = sigsetjmp(jb, 1);
+	if (sig == 0) {
+		xt_jb = &jb;
+		xt_probing = 1;
+		fn(arg);
+		xt_probing = 0;
+	}
+	xt_jb = saved;
+	return sig;
+}
+
+struct xt_rw {
+	volatile void *addr;
+	uint64_t val;
+};
+
+static void xt_do_read(void *a)
+{
+	struct xt_rw *rw = a;
+	rw->val = *(volatile uint64_t *)rw->addr;
+}
+static void xt_do_write(void *a)
+{
+	struct xt_rw *rw = a;
+	*(volatile uint64_t *)rw->addr = rw->val;
+}
+static void xt_do_read8(void *a)
+{
+	struct xt_rw *rw = a;
+	rw->val = *(volatile uint8_t *)rw->addr;
+}
+static void xt_do_write8(void *a)
+{
+	struct xt_rw *rw = a;
+	*(volatile uint8_t *)rw->addr = (uint8_t)rw->val;
+}
+
+int xt_probe_read(const void *addr, uint64_t *out)
+{
+	struct xt_rw rw = { (volatile void *)addr, 0 };
+	int sig = xt_probe(xt_do_read, &rw);
+
+	if (out)
+		*out = rw.val;
+	return sig;
+}
+
+int xt_probe_write(void *addr, uint64_t value)
+{
+	struct xt_rw rw = { addr, value };
+	return xt_probe(xt_do_write, &rw);
+}
+
+int xt_probe_read8(const void *addr, uint8_t *out)
+{
+	struct xt_rw rw = { (volatile void *)addr, 0 };
+	int sig = xt_probe(xt_do_read8, &rw);
+
+	if (out)
+		*out = (uint8_t)rw.val;
+	return sig;
+}
+
+int xt_probe_write8(void *addr, uint8_t value)
+{
+	struct xt_rw rw = { addr, value };
+	return xt_probe(xt_do_write8, &rw);
+}
+
+void *xt_probe_fault_addr(void)
+{
+	return xt_fault_addr;
+}
+
+static void xt_install_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = xt_sig_handler;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	signal(SIGALRM, xt_alarm_handler);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+__attribute__((constructor)) static void xt_setup(void)
+{
+	xt_main_pid = getpid();
+	setvbuf(stdout, NULL, _IONBF, 0);
+	setvbuf(stderr, NULL, _IONBF, 0);
+	xt_install_handlers();
+	alarm(240);
+}
+
+void xt_set_timeout(unsigned int seconds)
+{
+	alarm(seconds);
+}
+
+double xt_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- environment -------------------------------------------------------- */
+
+size_t xt_page_size(void)
+{
+	static size_t ps;
+
+	if (!ps)
+		ps = (size_t)sysconf(_SC_PAGESIZE);
+	return ps;
+}
+
+void xt_require_root(void)
+{
+	if (geteuid() != 0)
+		xt_skip("needs root (the guest runs tests as root)");
+}
+
+int xt_write_file(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, value, strlen(value));
+	err = n < 0 ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+int xt_read_long(const char *path, long *out)
+{
+	FILE *f = fopen(path, "re");
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = fscanf(f, "%ld", out) == 1;
+	fclose(f);
+	return ok ? 0 : -EINVAL;
+}
+
+long xt_proc_field(const char *path, const char *name)
+{
+	FILE *f = fopen(path, "re");
+	char line[256];
+	size_t nl = strlen(name);
+	long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, name, nl) == 0 &&
+		    (line[nl] == ':' || line[nl] == ' ')) {
+			v = strtol(line + nl + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+void xt_drop_privs(uid_t uid, gid_t gid, int ngroups, const gid_t *groups)
+{
+	XT_OK(setgroups(ngroups, groups));
+	XT_OK(setresgid(gid, gid, gid));
+	XT_OK(setresuid(uid, uid, uid));
+	XT_ASSERT_EQ(geteuid(), uid);
+	XT_ASSERT_EQ(getegid(), gid);
+	if (uid != 0)
+		XT_ASSERT(setuid(0) == -1);
+	/* a credential change clears the parent-death signal: set it again */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* ---- processes ---------------------------------------------------------- */
+
+pid_t xt_fork(void)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+
+	if (pid < 0)
+		XT_FAIL("fork: %s", strerror(errno));
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(XT_EXIT_FAIL);
+	}
+	return pid;
+}
+
+pid_t xt_spawn(int (*fn)(void *), void *arg)
+{
+	pid_t pid = xt_fork();
+
+	if (pid == 0)
+		exit(fn(arg));
+	return pid;
+}
+
+int xt_wait_signal(pid_t pid, int *exit_code)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR)
+			XT_FAIL("waitpid(%d): %s", (int)pid, strerror(errno));
+	}
+	if (WIFSIGNALED(st))
+		return WTERMSIG(st);
+	if (exit_code)
+		*exit_code = WEXITSTATUS(st);
+	return 0;
+}
+
+int xt_wait_exit(pid_t pid)
+{
+	int code = -1;
+	int sig = xt_wait_signal(pid, &code);
+
+	if (sig)
+		XT_FAIL("child %d was killed by signal %d (%s)", (int)pid, sig,
+			xt_signame(sig));
+	return code;
+}
+
+void xt_wait_ok(pid_t pid)
+{
+	int code = xt_wait_exit(pid);
+
+	if (code == XT_EXIT_SKIP)
+		xt_skip("child %d skipped", (int)pid);
+	if (code != 0)
+		XT_FAIL("child %d failed (exit %d)", (int)pid, code);
+}
+
+void xt_run(int (*fn)(void *), void *arg)
+{
+	xt_wait_ok(xt_spawn(fn, arg));
+}
+
+void xt_expect_child_signal(int (*fn)(void *), void *arg, int sig)
+{
+	pid_t pid = xt_fork();
+	int code = -1, got;
+
+	if (pid == 0) {
+		/* let the signal kill the child instead of our handlers */
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
+		exit(fn(arg) == 0 ? 100 : XT_EXIT_FAIL);
+	}
+	got = xt_wait_signal(pid, &code);
+	if (got != sig)
+		XT_FAIL("child %d: expected death by %s, got %s (exit %d%s)",
+			(int)pid, xt_signame(sig), xt_signame(got), code,
+			code == 100 ? ": it completed" : "");
+}
+
+/* ---- memory ------------------------------------------------------------- */
+
+void *xt_map_anon(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		XT_FAIL("mmap(%zu): %s", len, strerror(errno));
+	return p;
+}
+
+void *xt_map_aligned(size_t len, size_t align, int prot, int flags)
+{
+	size_t span = len + align;
+	char *p = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+		       MAP_NORESERVE, -1, 0);
+	char *a;
+
+	if (p == MAP_FAILED)
+		XT_FAIL("mmap(%zu): %s", span, strerror(errno));
+	a = (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
+	if (a > p)
+		munmap(p, a - p);
+	if (p + span > a + len)
+		munmap(a + len, p + span - (a + len));
+	if (mmap(a, len, prot, flags | MAP_FIXED, -1, 0) != a)
+		XT_FAIL("mmap fixed: %s", strerror(errno));
+	return a;
+}
+
+void *xt_free_range(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+		       MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		XT_FAIL("mmap(%zu): %s", len, strerror(errno));
+	munmap(p, len);
+	return p;
+}
+
+void xt_fill(void *buf, size_t len, uint64_t seed, uint64_t off0)
+{
+	uint64_t *w = buf;
+	size_t i, n = len / 8;
+
+	for (i = 0; i < n; i++)
+		w[i] = xt_pat(seed, off0 + i * 8);
+}
+
+long xt_check(const void *buf, size_t len, uint64_t seed, uint64_t off0)
+{
+	const volatile uint64_t *w = buf;
+	size_t i, n = len / 8;
+
+	for (i = 0; i < n; i++)
+		if (w[i] != xt_pat(seed, off0 + i * 8))
+			return (long)(i * 8);
+	return -1;
+}
+
+void xt_assert_pattern(const char *file, int line, const void *buf,
+		       size_t len, uint64_t seed, uint64_t off0)
+{
+	long bad = xt_check(buf, len, seed, off0);
+
+	if (bad >= 0) {
+		uint64_t got = ((const volatile uint64_t *)buf)[bad / 8];
+		xt_fail_at(file, line,
+			   "pattern mismatch at %p (byte %ld of %zu, segment "
+			   "offset 0x%llx): expected 0x%016llx got 0x%016llx "
+			   "(seed %llu offset 0x%llx)",
+			   (const char *)buf + bad, bad, len,
+			   (unsigned long long)(off0 + bad),
+			   (unsigned long long)xt_pat(seed, off0 + bad),
+			   (unsigned long long)got,
+			   (unsigned long long)(got >> 48),
+			   (unsigned long long)(got & 0xffffffffffffULL));
+	}
+}
+
+void xt_assert_zero(const char *file, int line, const void *buf, size_t len)
+{
+	const volatile uint64_t *w = buf;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		if (w[i])
+			xt_fail_at(file, line,
+				   "expected zero at %p (byte %zu of %zu), "
+				   "got 0x%016llx", (const void *)&w[i], i * 8,
+				   len, (unsigned long long)w[i]);
+}
+
+/* ---- channels ----------------------------------------------------------- */
+
+void xt_chan_init(struct xt_chan *c)
+{
+	XT_OK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, c->fd));
+}
+
+int xt_chan_end(struct xt_chan *c, int side)
+{
+	close(c->fd[!side]);
+	c->fd[!side] = -1;
+	return c->fd[side];
+}
+
+void xt_send(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			XT_FAIL("channel write: %s (peer gone?)",
+				n < 0 ? strerror(errno) : "short");
+		p += n;
+		len -= n;
+	}
+}
+
+void xt_recv(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			XT_FAIL("channel read: %s", strerror(errno));
+		if (n == 0)
+			XT_FAIL("channel read: peer closed (it failed or died)");
+		p += n;
+		len -= n;
+	}
+}
+
+void xt_send_u64(int fd, uint64_t v)
+{
+	xt_send(fd, &v, sizeof(v));
+}
+
+uint64_t xt_recv_u64(int fd)
+{
+	uint64_t v;
+
+	xt_recv(fd, &v, sizeof(v));
+	return v;
+}
+
+void xt_expect_u64(int fd, uint64_t want)
+{
+	uint64_t v = xt_recv_u64(fd);
+
+	if (v != want)
+		XT_FAIL("channel: expected step %llu, got %llu",
+			(unsigned long long)want, (unsigned long long)v);
+}
+
+/* ---- xpmem -------------------------------------------------------------- */
+
+xpmem_segid_t xt_make(void *addr, size_t len, int mode)
+{
+	xpmem_segid_t s = xpmem_make(addr, len, XPMEM_PERMIT_MODE,
+				     (void *)(uintptr_t)mode);
+
+	if (s <= 0)
+		XT_FAIL("xpmem_make(%p, %zu, 0%o) = %lld: %s", addr, len, mode,
+			(long long)s, strerror(errno));
+	return s;
+}
+
+xpmem_apid_t xt_get(xpmem_segid_t segid, int flags)
+{
+	xpmem_apid_t a = xpmem_get(segid, flags, XPMEM_PERMIT_MODE, NULL);
+
+	if (a <= 0)
+		XT_FAIL("xpmem_get(0x%llx, %d) = %lld: %s",
+			(unsigned long long)segid, flags, (long long)a,
+			strerror(errno));
+	return a;
+}
+
+void *xt_attach(xpmem_apid_t apid, off_t offset, size_t size, void *want)
+{
+	struct xpmem_addr xa;
+	void *p;
+
+	xa.apid = apid;
+	xa.offset = offset;
+	p = xpmem_attach(xa, size, want);
+	if (p == XT_XPMEM_FAILED || p == NULL)
+		XT_FAIL("xpmem_attach(apid 0x%llx, off 0x%llx, size %zu, %p) "
+			"= %p: %s", (unsigned long long)apid,
+			(unsigned long long)offset, size, want, p,
+			strerror(errno));
+	return p;
+}
+
+void xt_detach(void *addr)
+{
+	if (xpmem_detach(addr) != 0)
+		XT_FAIL("xpmem_detach(%p): %s", addr, strerror(errno));
+}
+
+void xt_release(xpmem_apid_t apid)
+{
+	if (xpmem_release(apid) != 0)
+		XT_FAIL("xpmem_release(0x%llx): %s", (unsigned long long)apid,
+			strerror(errno));
+}
+
+void xt_remove(xpmem_segid_t segid)
+{
+	if (xpmem_remove(segid) != 0)
+		XT_FAIL("xpmem_remove(0x%llx): %s", (unsigned long long)segid,
+			strerror(errno));
+}
+
+int xt_open_dev(void)
+{
+	int fd = open("/dev/xpmem", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		XT_FAIL("open /dev/xpmem: %s (is the module loaded?)",
+			strerror(errno));
+	return fd;
+}

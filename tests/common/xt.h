@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * xt.h - helpers shared by the guest tests of the xpmem driver.
+ *
+ * Every test is one program: exit 0 pass, 1 fail, 77 skip. The helpers
+ * here fail the program (exit 1) with the file, the line and the failed
+ * expression, so a test only states what must hold.
+ */
+#ifndef XPMEM_TESTS_XT_H
+#define XPMEM_TESTS_XT_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <xpmem.h>
+#include <xpmem/xpmem_uapi.h>
+
+#define XT_EXIT_PASS 0
+#define XT_EXIT_FAIL 1
+#define XT_EXIT_SKIP 77
+
+/* Test users and groups of the guest (see tests/vm). */
+#define XT_ALICE 1000
+#define XT_BOB 1001
+#define XT_CAROL 1002
+#define XT_TEAM 2000
+
+#define XT_MiB (1024UL * 1024UL)
+#define XT_XPMEM_FAILED ((void *)-1)
+
+/* ---- reporting ---------------------------------------------------------- */
+
+void xt_fail_at(const char *file, int line, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 3, 4)));
+void xt_skip(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+void xt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#define XT_FAIL(...) xt_fail_at(__FILE__, __LINE__, __VA_ARGS__)
+
+#define XT_ASSERT(e)                                                        \
+	do {                                                                \
+		if (!(e))                                                   \
+			xt_fail_at(__FILE__, __LINE__,                      \
+				   "assertion failed: %s (errno %d %s)", #e, \
+				   errno, strerror(errno));                 \
+	} while (0)
+
+#define XT_ASSERT_MSG(e, ...)                                               \
+	do {                                                                \
+		if (!(e)) {                                                 \
+			xt_info("assertion failed: %s", #e);                \
+			xt_fail_at(__FILE__, __LINE__, __VA_ARGS__);        \
+		}                                                           \
+	} while (0)
+
+#define XT_CMP_(a, op, b)                                                   \
+	do {                                                                \
+		long long xt_a_ = (long long)(a), xt_b_ = (long long)(b);   \
+		if (!(xt_a_ op xt_b_))                                      \
+			xt_fail_at(__FILE__, __LINE__,                      \
+				   "assertion failed: %s %s %s "            \
+				   "(%lld 0x%llx vs %lld 0x%llx)",          \
+				   #a, #op, #b, xt_a_,                      \
+				   (unsigned long long)xt_a_, xt_b_,        \
+				   (unsigned long long)xt_b_);              \
+	} while (0)
+#define XT_ASSERT_EQ(a, b) XT_CMP_(a, ==, b)
+#define XT_ASSERT_NE(a, b) XT_CMP_(a, !=, b)
+#define XT_ASSERT_GT(a, b) XT_CMP_(a, >, b)
+#define XT_ASSERT_GE(a, b) XT_CMP_(a, >=, b)
+#define XT_ASSERT_LT(a, b) XT_CMP_(a, <, b)
+
+/* A call that returns -1 with errno on failure must succeed (>= 0). */
+#define XT_OK(e)                                                            \
+	({                                                                  \
+		long long xt_r_ = (long long)(e);                           \
+		if (xt_r_ < 0)                                              \
+			xt_fail_at(__FILE__, __LINE__,                      \
+				   "%s failed: returned %lld, errno %d (%s)",\
+				   #e, xt_r_, errno, strerror(errno));      \
+		xt_r_;                                                      \
+	})
+
+/* A call must fail with -1 (or (void *)-1) and errno == err. */
+#define XT_ERR(e, err)                                                      \
+	do {                                                                \
+		errno = 0;                                                  \
+		long long xt_r_ = (long long)(intptr_t)(e);                 \
+		int xt_e_ = errno;                                          \
+		if (xt_r_ != -1 || xt_e_ != (err))                          \
+			xt_fail_at(__FILE__, __LINE__,                      \
+				   "%s: expected -1 errno %d (%s), got "    \
+				   "%lld errno %d (%s)", #e, (err),         \
+				   strerror(err), xt_r_, xt_e_,             \
+				   strerror(xt_e_));                        \
+	} while (0)
+
+/* A call must fail with -1 (or (void *)-1) and errno one of e1, e2. */
+#define XT_ERR2(e, e1, e2)                                                  \
+	do {                                                                \
+		errno = 0;                                                  \
+		long long xt_r_ = (long long)(intptr_t)(e);                 \
+		int xt_e_ = errno;                                          \
+		if (xt_r_ != -1 || (xt_e_ != (e1) && xt_e_ != (e2)))        \
+			xt_fail_at(__FILE__, __LINE__,                      \
+				   "%s: expected -1 errno %d or %d, got "   \
+				   "%lld errno %d (%s)", #e, (e1), (e2),    \
+				   xt_r_, xt_e_, strerror(xt_e_));          \
+	} while (0)
+
+/* A call must fail with -1 (or (void *)-1), any errno but 0. */
+#define XT_FAILS(e)                                                         \
+	do {                                                                \
+		errno = 0;                                                  \
+		long long xt_r_ = (long long)(intptr_t)(e);                 \
+		int xt_e_ = errno;                                          \
+		if (xt_r_ != -1 || xt_e_ == 0)                              \
+			xt_fail_at(__FILE__, __LINE__,                      \
+				   "%s: expected failure, got %lld errno %d",\
+				   #e, xt_r_, xt_e_);                       \
+		xt_info("%s failed as expected: errno %d (%s)", #e, xt_e_,  \
+			strerror(xt_e_));                                   \
+	} while (0)
+
+/* ---- environment -------------------------------------------------------- */
+
+size_t xt_page_size(void);
+#define XT_PS (xt_page_size())
+
+void xt_require_root(void);
+/* Set a timeout for the whole test (alarm); the default is 240 s. */
+void xt_set_timeout(unsigned int seconds);
+/* Monotonic time in seconds. */
+double xt_now(void);
+
+/* Write a string to a /proc or /sys file; returns 0 or -errno. */
+int xt_write_file(const char *path, const char *value);
+/* Read a file's first number; returns 0 and *out, or -errno. */
+int xt_read_long(const char *path, long *out);
+/* A field of /proc/meminfo or /proc/vmstat-like "name value" files, or -1. */
+long xt_proc_field(const char *path, const char *name);
+
+/* Give up root: groups, gid, uid (all of real/effective/saved). */
+void xt_drop_privs(uid_t uid, gid_t gid, int ngroups, const gid_t *groups);
+
+/* ---- processes ---------------------------------------------------------- */
+
+/* fork(); the child gets SIGKILL when the parent dies. */
+pid_t xt_fork(void);
+/* Run fn(arg) in a child which exits with its return value. */
+pid_t xt_spawn(int (*fn)(void *), void *arg);
+/* Wait for pid; fail unless it exited 0. A child's skip (77) is passed on. */
+void xt_wait_ok(pid_t pid);
+/* Wait for pid; return its exit code, fail if it was killed. */
+int xt_wait_exit(pid_t pid);
+/* Wait for pid; return the signal that killed it, or 0 if it exited. */
+int xt_wait_signal(pid_t pid, int *exit_code);
+/* xt_spawn + xt_wait_ok. */
+void xt_run(int (*fn)(void *), void *arg);
+/* Run fn in a child; it must die of signal sig (it returning is a failure). */
+void xt_expect_child_signal(int (*fn)(void *), void *arg, int sig);
+
+/* ---- signals inside the process ----------------------------------------- */
+
+/*
+ * Run fn(arg) catching SIGSEGV and SIGBUS raised by it. Returns 0 when
+ * fn returned, else the signal number. Works per thread.
+ */
+int xt_probe(void (*fn)(void *), void *arg);
+/* Read / write one 64-bit word (or byte) with a probe; 0 or the signal. */
+int xt_probe_read(const void *addr, uint64_t *out);
+int xt_probe_write(void *addr, uint64_t value);
+int xt_probe_read8(const void *addr, uint8_t *out);
+int xt_probe_write8(void *addr, uint8_t value);
+/* Address of the last caught fault of this thread. */
+void *xt_probe_fault_addr(void);
+const char *xt_signame(int sig);
+
+#define XT_EXPECT_SIG(call, sig)                                            \
+	do {                                                                \
+		int xt_s_ = (call);                                         \
+		if (xt_s_ != (sig))                                         \
+			xt_fail_at(__FILE__, __LINE__,                      \
+				   "%s: expected %s, got %s", #call,        \
+				   xt_signame(sig), xt_signame(xt_s_));     \
+	} while (0)
+
+/* ---- memory ------------------------------------------------------------- */
+
+/* Anonymous private read-write mapping (asserts). */
+void *xt_map_anon(size_t len);
+/* Anonymous mapping of len aligned to align (a power of two). */
+void *xt_map_aligned(size_t len, size_t align, int prot, int flags);
+/* An address range of len that is free right now (reserved then unmapped). */
+void *xt_free_range(size_t len);
+
+/*
+ * The pattern: the 64-bit word at byte offset off of a buffer filled with
+ * seed is (seed << 48) | off. seed must be in 1..0xffff; off is the offset
+ * within the segment, so a page at the wrong place is seen at once.
+ */
+static inline uint64_t xt_pat(uint64_t seed, uint64_t off)
+{
+	return (seed << 48) | (off & 0xffffffffffffULL);
+}
+/* Fill len bytes at buf with pattern seed, buf being at offset off0. */
+void xt_fill(void *buf, size_t len, uint64_t seed, uint64_t off0);
+/* Check; returns -1 if all good, else the byte index of the first bad word. */
+long xt_check(const void *buf, size_t len, uint64_t seed, uint64_t off0);
+/* Check every word (fails the test with a message on a mismatch). */
+#define XT_ASSERT_PATTERN(buf, len, seed, off0)                             \
+	xt_assert_pattern(__FILE__, __LINE__, (buf), (len), (seed), (off0))
+void xt_assert_pattern(const char *file, int line, const void *buf,
+		       size_t len, uint64_t seed, uint64_t off0);
+/* Check every byte is zero. */
+#define XT_ASSERT_ZERO(buf, len) xt_assert_zero(__FILE__, __LINE__, (buf), (len))
+void xt_assert_zero(const char *file, int line, const void *buf, size_t len);
+
+/* ---- channels between processes ----------------------------------------- */
+
+/* A socketpair; end 0 for one process, end 1 for the other. */
+struct xt_chan {
+	int fd[2];
+};
+void xt_chan_init(struct xt_chan *c);
+/* Keep end `side` (closing the other) and return its descriptor. */
+int xt_chan_end(struct xt_chan *c, int side);
+void xt_send(int fd, const void *buf, size_t len);
+void xt_recv(int fd, void *buf, size_t len);
+void xt_send_u64(int fd, uint64_t v);
+uint64_t xt_recv_u64(int fd);
+/* Wait for the peer's value and check it is `want` (a step number). */
+void xt_expect_u64(int fd, uint64_t want);
+
+/* ---- xpmem wrappers that assert success --------------------------------- */
+
+xpmem_segid_t xt_make(void *addr, size_t len, int mode);
+xpmem_apid_t xt_get(xpmem_segid_t segid, int flags);
+void *xt_attach(xpmem_apid_t apid, off_t offset, size_t size, void *want);
+void xt_detach(void *addr);
+void xt_release(xpmem_apid_t apid);
+void xt_remove(xpmem_segid_t segid);
+/* open("/dev/xpmem") for tests that use raw ioctls (fails if missing). */
+int xt_open_dev(void);
+
+#endif /* XPMEM_TESTS_XT_H */

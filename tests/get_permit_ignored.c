@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The permit type and value given to GET are ignored: NULL, 0600, 0666
+ * or garbage all give a working permit, through the library and the raw
+ * ioctl (where the library would send 0).
+ */
+#include "xt.h"
+
+#include <sys/ioctl.h>
+
+int main(void)
+{
+	size_t ps = XT_PS;
+	struct xt_chan ch;
+	int fd;
+	pid_t pid;
+
+	xt_chan_init(&ch);
+	pid = xt_fork();
+	if (pid == 0) {
+		char *buf = xt_map_anon(ps);
+		fd = xt_chan_end(&ch, 1);
+		xt_fill(buf, ps, 4, 0);
+		xt_send_u64(fd, xt_make(buf, ps, 0600));
+		xt_expect_u64(fd, 1);
+		return 0;
+	}
+	fd = xt_chan_end(&ch, 0);
+	xpmem_segid_t s = xt_recv_u64(fd);
+	static void *const values[] = { NULL, (void *)0600, (void *)0666,
+					(void *)0xdeadbeef, (void *)-1 };
+	unsigned i;
+
+	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		xpmem_apid_t a = xpmem_get(s, XPMEM_RDWR, XPMEM_PERMIT_MODE,
+					   values[i]);
+		if (a <= 0)
+			XT_FAIL("xpmem_get with permit value %p: %lld errno %d",
+				values[i], (long long)a, errno);
+		char *p = xt_attach(a, 0, ps, NULL);
+		XT_ASSERT_PATTERN(p, ps, 4, 0);
+		xt_detach(p);
+		xt_release(a);
+	}
+
+	int dev = xt_open_dev();
+	struct xpmem_cmd_get g;
+	static const struct { int type; uint64_t value; } raw[] = {
+		{ XPMEM_PERMIT_MODE, 0 }, { XPMEM_PERMIT_MODE, 0666 },
+		{ 0, 0 }, { 7, 0x1234567890ULL }, { -1, ~0ULL },
+	};
+	for (i = 0; i < sizeof(raw) / sizeof(raw[0]); i++) {
+		memset(&g, 0, sizeof(g));
+		g.segid = s;
+		g.flags = XPMEM_RDONLY;
+		g.permit_type = raw[i].type;
+		g.permit_value = raw[i].value;
+		if (ioctl(dev, XPMEM_CMD_GET, &g) != 0)
+			XT_FAIL("raw GET with permit %d/0x%llx: errno %d",
+				raw[i].type, (unsigned long long)raw[i].value,
+				errno);
+		XT_ASSERT_GT(g.apid, 0);
+		struct xpmem_cmd_release r = { g.apid };
+		XT_OK(ioctl(dev, XPMEM_CMD_RELEASE, &r));
+	}
+	close(dev);
+	xt_send_u64(fd, 1);
+	xt_wait_ok(pid);
+	return 0;
+}
