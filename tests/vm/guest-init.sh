@@ -1,0 +1,158 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# /init of the xpmem test guest (busybox sh).  Prepares the guest environment,
+# loads xpmem.ko, runs every test of /tests/runlist with a time limit, checks
+# the kernel log after each one and reports on the console with marker lines:
+#
+#   @@XPMEM-BEGIN <test>
+#   @@XPMEM-RESULT <test> PASS|FAIL|SKIP|TIMEOUT|SPLAT <seconds>
+#   @@XPMEM-SPLAT <where> <kernel log line>
+#   @@XPMEM-SUMMARY passed=N failed=N skipped=N
+#   @@XPMEM-DONE
+#
+# then powers the machine off.  The host (run.sh) reparses all of it.
+
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export LD_LIBRARY_PATH=/usr/lib
+export HOME=/root
+umask 022
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mkdir -p /dev/pts /dev/shm /dev/hugepages
+mount -t devpts devpts /dev/pts
+mount -t tmpfs -o mode=1777 shm /dev/shm
+mount -t tmpfs -o mode=1777 tmp /tmp
+mount -t hugetlbfs -o mode=1777 hugetlbfs /dev/hugepages
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+exec </dev/null >/dev/console 2>&1
+
+say() { echo "$*"; }
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+SPLAT_RE='BUG:|WARNING:|Oops|general protection fault|KASAN|UBSAN|possible circular locking|inconsistent lock state|suspicious RCU usage|possible recursive locking|INFO: task .* blocked|soft lockup|hard LOCKUP|self-detected stall|detected stalls|rcu: INFO|unreferenced object|suspected memory leak|Kernel panic|kernel BUG|Unable to handle kernel|stack-protector|list_add corruption|list_del corruption'
+BENIGN_RE='taints kernel|module verification failed|Disabling lock debugging due to kernel taint'
+
+# Scan the kernel messages logged since the last call; print SPLAT lines.
+# Returns 0 when a splat was found.
+check_kmsg() {
+    where=$1
+    dmesg -c > /tmp/.kmsg 2>/dev/null
+    grep -E "$SPLAT_RE" /tmp/.kmsg | grep -vE "$BENIGN_RE" > /tmp/.splat
+    if [ -s /tmp/.splat ]; then
+        while IFS= read -r l; do say "@@XPMEM-SPLAT $where $l"; done < /tmp/.splat
+        return 0
+    fi
+    return 1
+}
+
+say "@@XPMEM-INIT kernel $(uname -r)"
+# Environment the tests rely on.
+echo always > /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null
+echo 64 > /proc/sys/vm/nr_hugepages 2>/dev/null
+echo 60 > /proc/sys/kernel/hung_task_timeout_secs 2>/dev/null
+echo 1 > /proc/sys/kernel/sysrq 2>/dev/null
+mkdir -p /data
+mount -t tmpfs -o size=2m,mode=0755 data /data
+cp /ro-file.src /data/ro-file && rm -f /ro-file.src
+chown 0:0 /data/ro-file && chmod 0444 /data/ro-file
+mount -o remount,ro /data
+chmod 0755 / /tests /usr /usr/lib 2>/dev/null
+[ -e /sys/kernel/debug/kmemleak ] && echo clear > /sys/kernel/debug/kmemleak 2>/dev/null
+
+passed=0; failed=0; skipped=0; splat_any=0
+check_kmsg boot && splat_any=1
+
+# The module.
+if insmod /xpmem.ko; then
+    i=0; while [ ! -c /dev/xpmem ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+    chmod 0666 /dev/xpmem 2>/dev/null
+    say "@@XPMEM-MODULE loaded $(ls -l /dev/xpmem 2>&1)"
+else
+    say "@@XPMEM-MODULE insmod-failed"
+fi
+check_kmsg module-load && splat_any=1
+
+# Runs one test in its own session, killed after its limit.
+run_test() {
+    name=$1; limit=$2
+    say "@@XPMEM-BEGIN $name"
+    rm -f /tmp/.timeout
+    t0=$(uptime_s)
+    cd /tmp
+    setsid "/tests/$name" &
+    pid=$!
+    (
+        sleep "$limit"
+        kill -0 "$pid" 2>/dev/null || exit 0
+        touch /tmp/.timeout
+        say "@@XPMEM-TIMEOUT $name after ${limit}s, killing"
+        kill -KILL -- "-$pid" "$pid" 2>/dev/null
+        sleep 30
+        if kill -0 "$pid" 2>/dev/null; then
+            # Unkillable (stuck in the kernel): report, dump, stop here.
+            say "@@XPMEM-RESULT $name TIMEOUT $limit"
+            echo w > /proc/sysrq-trigger
+            sleep 1
+            check_kmsg "$name"
+            say "@@XPMEM-FATAL $name unkillable, stopping"
+            say "@@XPMEM-SUMMARY passed=$passed failed=$((failed+1)) skipped=$skipped"
+            poweroff -f
+        fi
+    ) &
+    wd=$!
+    wait "$pid"; rc=$?
+    kill "$wd" 2>/dev/null; wait "$wd" 2>/dev/null
+    kill -KILL -- "-$pid" 2>/dev/null      # stray children of the test
+    cd /
+    secs=$(awk -v a="$t0" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }')
+    if [ -e /tmp/.timeout ]; then st=TIMEOUT
+    elif [ "$rc" = 0 ]; then st=PASS
+    elif [ "$rc" = 77 ]; then st=SKIP
+    else st=FAIL
+    fi
+    sleep 0.2   # let deferred splats (e.g. from exit-time teardown) reach the log
+    if check_kmsg "$name"; then
+        splat_any=1
+        [ $st = PASS ] || [ $st = SKIP ] && st=SPLAT
+    fi
+    [ $st = FAIL ] && say "@@XPMEM-EXIT $name status $rc"
+    case $st in
+    PASS) passed=$((passed+1)) ;;
+    SKIP) skipped=$((skipped+1)) ;;
+    *) failed=$((failed+1)) ;;
+    esac
+    say "@@XPMEM-RESULT $name $st $secs"
+}
+
+while read -r name limit; do
+    case $name in ''|'#'*) continue ;; esac
+    [ -n "$limit" ] || limit=300
+    run_test "$name" "$limit"
+done < /tests/runlist
+
+# Unload: a module that cannot be removed after the tests leaks references.
+if grep -q '^xpmem ' /proc/modules; then
+    if rmmod xpmem; then say "@@XPMEM-MODULE unloaded"
+    else say "@@XPMEM-MODULE rmmod-failed"; say "@@XPMEM-RESULT module-unload FAIL 0"; failed=$((failed+1))
+    fi
+fi
+check_kmsg module-unload && splat_any=1
+
+if [ -e /sys/kernel/debug/kmemleak ]; then
+    sleep 6   # kmemleak ignores objects younger than 5 s
+    echo scan > /sys/kernel/debug/kmemleak; sleep 1
+    echo scan > /sys/kernel/debug/kmemleak
+    if [ -s /sys/kernel/debug/kmemleak ]; then
+        while IFS= read -r l; do say "@@XPMEM-SPLAT kmemleak $l"; done < /sys/kernel/debug/kmemleak
+        splat_any=1
+    else
+        say "@@XPMEM-KMEMLEAK clean"
+    fi
+fi
+check_kmsg end && splat_any=1
+
+say "@@XPMEM-SUMMARY passed=$passed failed=$failed skipped=$skipped splat=$splat_any"
+say "@@XPMEM-DONE"
+sync
+poweroff -f

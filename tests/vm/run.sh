@@ -1,0 +1,203 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Run the xpmem guest tests in QEMU guests, one boot per kernel.
+#
+#   tests/vm/run.sh [-k <kernel>]... [-g <guest-dir>] [-l <log-base>] [-m <xpmem.ko>]
+#
+#   -k   kernel names from tests/vm/kernels.conf (default: all); repeatable
+#   -g   staged tests: executables + "runlist" (default: build/guest)
+#   -l   logs go to <log-base>/<kernel>/ (default: build/vm-logs, or
+#        $XPMEM_CACHE/vm-logs when there is no build dir)
+#   -m   use this prebuilt module instead of building one (single kernel)
+#
+# Environment: XPMEM_CACHE, XPMEM_MIRROR (roots), XPMEM_VM_APPEND (extra
+# kernel command line), XPMEM_VM_QUIET=1 (don't stream the console).
+#
+# Per kernel: ensure the root, build xpmem.ko, pack the initramfs, boot QEMU
+# (TCG) under a wall-clock limit, then check the console log: every test of
+# the run list must report PASS or SKIP and the kernel log must be free of
+# splats.  Ends with the line "N passed, N failed, N skipped".  Exit status 0
+# only if nothing failed.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+
+kernels=() gdir= lbase= ko_override=
+while getopts k:g:l:m:h o; do
+    case $o in
+    k) kernels+=("$OPTARG") ;; g) gdir=$OPTARG ;; l) lbase=$OPTARG ;;
+    m) ko_override=$OPTARG ;;
+    *) sed -n '3,21p' "$0"; exit 2 ;;
+    esac
+done
+[ ${#kernels[@]} -gt 0 ] || mapfile -t kernels < <(kconf_names)
+[ -n "$gdir" ] || gdir="$SRC_DIR/build/guest"
+[ -f "$gdir/runlist" ] || die "no staged tests in $gdir (build first: cmake --build build)"
+gdir=$(cd "$gdir" && pwd)
+if [ -z "$lbase" ]; then
+    if [ -d "$(dirname "$gdir")" ] && [ "$(basename "$gdir")" = guest ]; then
+        lbase="$(dirname "$gdir")/vm-logs"
+    else
+        lbase="$(xpmem_cache)/vm-logs"
+    fi
+fi
+mkdir -p "$lbase"; lbase=$(cd "$lbase" && pwd)
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (apt-get install qemu-system-x86)"
+
+SPLAT_RE='BUG:|WARNING:|Oops|general protection fault|KASAN|UBSAN|possible circular locking|inconsistent lock state|suspicious RCU usage|possible recursive locking|INFO: task .* blocked|soft lockup|hard LOCKUP|self-detected stall|detected stalls|rcu: INFO|unreferenced object|suspected memory leak|Kernel panic|kernel BUG|Unable to handle kernel|stack-protector|list_add corruption|list_del corruption'
+BENIGN_RE='taints kernel|module verification failed|Disabling lock debugging due to kernel taint'
+
+tot_p=0 tot_f=0 tot_s=0
+
+# analyse <kernel> <console log> <runlist> <reason-if-guest-died>
+# Prints the result table; sets P F S.
+analyse() {
+    local k=$1 clog=$2 rl=$3 why=$4
+    local res="$5"
+    # Host-side scan: kernel lines only (printk timestamp), attributed to the
+    # test running at that moment.
+    awk -v sre="$SPLAT_RE" -v bre="$BENIGN_RE" '
+        /@@XPMEM-BEGIN / { sub(/.*@@XPMEM-BEGIN /, ""); cur = $1; next }
+        /@@XPMEM-RESULT / { l = $0; sub(/.*@@XPMEM-RESULT /, "", l); split(l, w, " ")
+                            print "R", w[1], w[2], w[3]; cur = ""; next }
+        /@@XPMEM-SPLAT / { l = $0; sub(/.*@@XPMEM-SPLAT /, "", l); split(l, w, " ")
+                           print "G", w[1]; next }
+        /@@XPMEM-DONE/ { print "D"; next }
+        /@@XPMEM-MODULE insmod-failed/ { print "I"; next }
+        /\[ *[0-9]+\.[0-9]+\]/ && $0 ~ sre && $0 !~ bre {
+            print "K", (cur == "" ? "-" : cur); next }
+    ' "$clog" > "$res"
+    P=0 F=0 S=0
+    local name limit st secs line
+    printf '  %-34s %-8s %s\n' TEST RESULT SECONDS
+    while read -r name limit; do
+        case $name in ''|'#'*) continue ;; esac
+        line=$(awk -v n="$name" '$1 == "R" && $2 == n' "$res" | tail -n 1)
+        if [ -n "$line" ]; then
+            read -r _ _ st secs <<<"$line"
+        else
+            secs=-
+            if grep -q "@@XPMEM-BEGIN $name\$" <(tr -d '\r' < "$clog"); then st=CRASH; else st=NOTRUN; fi
+        fi
+        if [ "$st" = PASS ] || [ "$st" = SKIP ]; then
+            awk -v n="$name" '($1 == "K" || $1 == "G") && $2 == n' "$res" | grep -q . && st=SPLAT
+        fi
+        case $st in PASS) P=$((P+1)) ;; SKIP) S=$((S+1)) ;; *) F=$((F+1)) ;; esac
+        printf '  %-34s %-8s %s\n' "$name" "$st" "$secs"
+    done < "$rl"
+    # module-unload is reported by the guest as an extra result
+    if awk '$1 == "R" && $2 == "module-unload"' "$res" | grep -q .; then
+        F=$((F+1)); printf '  %-34s %-8s\n' module-unload FAIL
+    fi
+    if grep -q '^I' "$res"; then
+        F=$((F+1)); printf '  %-34s %-8s\n' module-load FAIL
+    fi
+    # Splats outside any test (boot, module load/unload, kmemleak, end).
+    local others
+    others=$(awk '($1 == "K" && $2 == "-") || ($1 == "G" && $2 ~ /^(boot|module-load|module-unload|kmemleak|end)$/)' "$res" | wc -l)
+    if [ "$others" -gt 0 ]; then
+        F=$((F+1)); printf '  %-34s %-8s (%s lines)\n' kernel-log SPLAT "$others"
+    fi
+    if ! grep -q '^D' "$res"; then
+        F=$((F+1)); printf '  %-34s %-8s %s\n' guest-run FAIL "did not finish: $why"
+    fi
+    if grep -qE '^(K|G)' "$res"; then
+        echo "  kernel log splats (first 20):"
+        tr -d '\r' < "$clog" | grep -E '@@XPMEM-SPLAT|\[ *[0-9]+\.[0-9]+\].*('"$SPLAT_RE"')' |
+            grep -vE "$BENIGN_RE" | head -n 20 | sed 's/^/    /'
+    fi
+}
+
+run_kernel() {
+    local k=$1 line root headers ldir kimg ko initrd append clog t0 t1 t2
+    line=$(kconf_line "$k")
+    [ -n "$line" ] || { log "unknown kernel '$k'"; return 1; }
+    read -r _ root _ _ headers <<<"$line"
+    ldir="$lbase/$k"; mkdir -p "$ldir"
+    rm -f "$ldir"/console.log "$ldir"/result.txt
+    t0=$(date +%s)
+    append="console=ttyS0 panic=-1 oops=panic transparent_hugepage=always hugepages=64 printk.time=1 loglevel=7 ${XPMEM_VM_APPEND:-}"
+    case $headers in
+    script:*)
+        local script="$SRC_DIR/${headers#script:}" info
+        [ -x "$script" ] || { log "$k: $script not present"; return 1; }
+        info=$("$script" 2> "$ldir/kernel-build.log") || { log "$k: $script failed (log: $ldir/kernel-build.log)"; return 1; }
+        kimg=$(sed -n 's/^KERNEL=//p' <<<"$info" | tail -n 1)
+        append+=" $(sed -n 's/^APPEND=//p' <<<"$info" | tail -n 1)"
+        ;;
+    *)
+        root_ok "$root" || "$VM_DIR/mkroot.sh" "$k" || { log "$k: cannot create root"; return 1; }
+        kimg="$(root_dir "$root")/boot/vmlinuz-$(root_kver "$root")"
+        ;;
+    esac
+    [ -f "$kimg" ] || { log "$k: kernel image '$kimg' missing"; return 1; }
+    if [ -n "$ko_override" ]; then ko=$ko_override
+    else
+        ko=$("$VM_DIR/build-module.sh" "$k" "$ldir/module") || { log "$k: module build failed, log: $ldir/module/module-build.log"; return 1; }
+    fi
+    t1=$(date +%s)
+    initrd="$ldir/initramfs.cpio.gz"
+    "$VM_DIR/mkinitramfs.sh" -m "$ko" -g "$gdir" -o "$initrd" || { log "$k: initramfs failed"; return 1; }
+
+    # Time limits: the whole boot, and silence on the console.
+    local sum=0 max=0 n=0 lim
+    while read -r _ lim; do
+        [ -n "$lim" ] || continue; sum=$((sum + lim)); n=$((n+1)); [ "$lim" -gt "$max" ] && max=$lim
+    done < <(grep -v '^[[:space:]]*\(#\|$\)' "$gdir/runlist")
+    local boot_allow=${XPMEM_VM_BOOT_SECS:-300}
+    [ "$k" = debug ] && boot_allow=${XPMEM_VM_BOOT_SECS:-900}
+    local wall=$((boot_allow + sum + 45 * n + 60)) idle=$((max + 120))
+    clog="$ldir/console.log"
+    log "$k: booting $(basename "$kimg") ($n tests, wall limit ${wall}s, idle limit ${idle}s); console: $clog"
+    timeout -k 10 "$wall" qemu-system-x86_64 -accel tcg -cpu max -m 2048 -smp 2 \
+        -nographic -no-reboot -monitor none \
+        -kernel "$kimg" -initrd "$initrd" -append "$append" \
+        < /dev/null > "$clog" 2>&1 &
+    local qpid=$! tpid= why=
+    if [ "${XPMEM_VM_QUIET:-0}" != 1 ]; then
+        tail -n +1 -f --pid="$qpid" "$clog" | tr -d '\r' &
+        tpid=$!
+    fi
+    local last_size=-1 last_change size now
+    last_change=$(date +%s)
+    while kill -0 "$qpid" 2>/dev/null; do
+        sleep 2
+        size=$(stat -c %s "$clog" 2>/dev/null || echo 0); now=$(date +%s)
+        if [ "$size" != "$last_size" ]; then last_size=$size; last_change=$now
+        elif [ $((now - last_change)) -ge "$idle" ]; then
+            why="no console output for ${idle}s, QEMU killed"
+            kill "$qpid" 2>/dev/null; sleep 5; kill -9 "$qpid" 2>/dev/null
+            pkill -P "$qpid" 2>/dev/null
+            break
+        fi
+    done
+    wait "$qpid"; local qrc=$?
+    [ -n "$tpid" ] && { sleep 0.5; kill "$tpid" 2>/dev/null; wait "$tpid" 2>/dev/null; }
+    [ "$qrc" = 124 ] || [ "$qrc" = 137 ] && [ -z "$why" ] && why="wall-clock limit ${wall}s reached, QEMU killed"
+    if [ -z "$why" ]; then
+        if tr -d '\r' < "$clog" | grep -q 'Kernel panic'; then why="kernel panic"
+        else why="guest stopped early (QEMU exit $qrc)"; fi
+    fi
+    t2=$(date +%s)
+    echo
+    echo "== xpmem VM results: kernel $k ($(basename "$kimg")) =="
+    tr -d '\r' < "$clog" > "$ldir/console.txt" 2>/dev/null
+    analyse "$k" "$ldir/console.txt" "$gdir/runlist" "$why" "$ldir/result.txt"
+    rm -f "$ldir/console.txt"
+    echo "  times: prepare (root+module) $((t1 - t0)) s, boot-to-results $((t2 - t1)) s"
+    echo "  console log: $clog"
+    tot_p=$((tot_p + P)); tot_f=$((tot_f + F)); tot_s=$((tot_s + S))
+    echo "$k: $P passed, $F failed, $S skipped"
+    [ "$F" = 0 ]
+}
+
+rc=0
+for k in "${kernels[@]}"; do
+    if ! run_kernel "$k"; then
+        rc=1
+        # a kernel that could not even boot counts as one failure
+        [ -f "$lbase/$k/result.txt" ] || { tot_f=$((tot_f + 1)); echo "$k: could not run (see messages above)"; }
+    fi
+done
+[ "$tot_f" -gt 0 ] && rc=1
+echo "$tot_p passed, $tot_f failed, $tot_s skipped"
+exit $rc
