@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * An attachment made through an XPMEM_RDONLY permit is a read-only
+ * mapping: reads see the owner's data, a write raises SIGSEGV, mprotect
+ * cannot make it writable, and the owner's memory never changes.
+ */
+#include "xt.h"
+
+int main(void)
+{
+	size_t ps = XT_PS, len = 8 * ps;
+	struct xt_chan ch;
+	int fd;
+	pid_t pid;
+	size_t i;
+
+	xt_chan_init(&ch);
+	pid = xt_fork();
+	if (pid == 0) {
+		char *buf = xt_map_anon(len);
+		fd = xt_chan_end(&ch, 1);
+		xt_fill(buf, len, 14, 0);
+		xt_send_u64(fd, xt_make(buf, len, 0666));
+		xt_expect_u64(fd, 1);
+		XT_ASSERT_PATTERN(buf, len, 14, 0);
+		return 0;
+	}
+	fd = xt_chan_end(&ch, 0);
+	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDONLY);
+	char *p = xt_attach(a, 0, len, NULL);
+
+	/* write first (before any read fault), then read, then write */
+	XT_EXPECT_SIG(xt_probe_write(p, 1), SIGSEGV);
+	XT_ASSERT_PATTERN(p, len, 14, 0);
+	for (i = 0; i < len; i += ps) {
+		XT_EXPECT_SIG(xt_probe_write(p + i + 8, 0x1111), SIGSEGV);
+		XT_EXPECT_SIG(xt_probe_write8(p + i + ps - 1, 0x22), SIGSEGV);
+	}
+	XT_ASSERT_PATTERN(p, len, 14, 0);
+
+	int r = mprotect(p, len, PROT_READ | PROT_WRITE);
+	if (r == 0) {
+		xt_info("mprotect(PROT_WRITE) on a RDONLY attachment succeeded; "
+			"writes must still fail");
+		for (i = 0; i < len; i += ps) {
+			int sig = xt_probe_write(p + i, 0x3333);
+			XT_ASSERT_MSG(sig == SIGSEGV || sig == SIGBUS,
+				      "write after mprotect: %s", xt_signame(sig));
+		}
+	} else {
+		xt_info("mprotect(PROT_WRITE) refused: errno %d", errno);
+	}
+	XT_ASSERT_PATTERN(p, len, 14, 0);
+	xt_detach(p);
+	xt_send_u64(fd, 1);
+	xt_wait_ok(pid);
+	return 0;
+}
