@@ -1,0 +1,237 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Install test of the Debian packages in a debootstrapped build root.
+#
+#   packaging/test-deb-install.sh [--keep] <root> [DEBDIR]
+#
+# <root>   a root directory, or a suite name resolved to
+#          ${XPMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xpmem}/roots/<suite>
+# DEBDIR   the packages built by make-debs.sh (default build/packages/)
+#
+# The root itself is never modified: the test runs in an overlay mount (the
+# root as the read-only lower layer, a scratch upper layer in /tmp) that is
+# thrown away at the end (--keep leaves it mounted and prints where).
+#
+# Steps, each one fatal when it fails:
+#   1. apt-get install of the local .deb files (dependencies such as dkms
+#      come from the root's own apt sources);
+#   2. DKMS built and installed xpmem for the root's kernel by itself: dkms
+#      status says installed, the .ko is under /lib/modules/<kver>/updates/dkms/
+#      and its vermagic names <kver>; the udev rule and modules-load file exist;
+#   3. a consumer program builds and links with pkg-config xpmem, pkg-config
+#      cray-xpmem and CMake find_package(xpmem), and runs (xpmem_version()
+#      fails cleanly: no module can be loaded in a chroot);
+#   4. apt-get purge leaves no file of the packages, no DKMS tree and no
+#      module behind.
+#
+# Packages: XPMEM_TEST_PKGS overrides the list. By default: xpmem-dkms,
+# libxpmem0, libxpmem-dev and xpmem-tools; on a root whose libc is older
+# than the one libxpmem0 needs (bullseye with packages built on bookworm)
+# only xpmem-dkms, and the consumer step is skipped.
+# Exit: 0 pass, 1 fail, 77 skipped (root missing or not root).
+set -euo pipefail
+
+keep=0
+if [ "${1:-}" = "--keep" ]; then keep=1; shift; fi
+[ $# -ge 1 ] || { sed -n '4,31p' "$0"; exit 2; }
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+root=$1
+debdir=${2:-$top/build/packages}
+cache=${XPMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xpmem}
+[ -d "$root" ] || root="$cache/roots/$1"
+
+say() { printf 'test-deb-install: %s\n' "$*"; }
+fail() { say "FAIL: $*"; exit 1; }
+
+[ "$(id -u)" = 0 ] || { say "SKIP: needs root (overlay mount, chroot)"; exit 77; }
+[ -x "$root/usr/bin/apt-get" ] || { say "SKIP: no build root at $root"; exit 77; }
+debdir=$(cd "$debdir" && pwd)
+ls "$debdir"/xpmem-dkms_*_all.deb >/dev/null 2>&1 || fail "no xpmem-dkms_*.deb in $debdir (run packaging/make-debs.sh)"
+
+kver=$(sed -n 's/^kver=//p' "$root/.xpmem-root" 2>/dev/null || true)
+[ -n "$kver" ] || kver=$(ls "$root/lib/modules" | sort -V | tail -n 1)
+[ -n "$kver" ] && [ -L "$root/lib/modules/$kver/build" -o -d "$root/lib/modules/$kver/build" ] || fail "no kernel headers in $root"
+
+# --- overlay -------------------------------------------------------------
+work=$(mktemp -d "${TMPDIR:-/tmp}/xpmem-debtest.XXXXXX")
+mnt=$work/merged
+mkdir -p "$work/upper" "$work/work" "$mnt"
+cleanup() {
+	local rc=$?
+	if [ $keep = 1 ]; then
+		say "kept: chroot $mnt (umount -R $mnt; rm -rf $work)"
+		exit $rc
+	fi
+	for m in dev/pts dev proc sys; do
+		mountpoint -q "$mnt/$m" && umount -l "$mnt/$m" || true
+	done
+	mountpoint -q "$mnt" && umount -l "$mnt" || true
+	rm -rf --one-file-system "$work"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+mount -t overlay overlay -o "lowerdir=$root,upperdir=$work/upper,workdir=$work/work" "$mnt"
+mount -t proc proc "$mnt/proc"
+mount -t sysfs sysfs "$mnt/sys"
+mount --bind /dev "$mnt/dev"
+mount -t devpts devpts "$mnt/dev/pts" -o newinstance,ptmxmode=0666 2>/dev/null || true
+cp -L /etc/resolv.conf "$mnt/etc/resolv.conf" 2>/dev/null || true
+printf '#!/bin/sh\nexit 101\n' > "$mnt/usr/sbin/policy-rc.d"
+chmod 0755 "$mnt/usr/sbin/policy-rc.d"
+
+in_root() {
+	chroot "$mnt" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+		DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@"
+}
+APT=(apt-get -y -o Dpkg::Use-Pty=false -o APT::Install-Recommends=false
+     -o Acquire::Check-Valid-Until=false -o Acquire::Retries=3)
+
+suite=$(sed -n 's/^suite=//p' "$root/.xpmem-root" 2>/dev/null || echo "?")
+say "root $root (suite $suite, kernel $kver), packages from $debdir"
+
+# --- which packages ------------------------------------------------------
+root_libc=$(in_root dpkg-query -W -f '${Version}' libc6)
+need_libc=$(dpkg-deb -f "$(ls "$debdir"/libxpmem0_*.deb | head -n1)" Depends |
+	    sed -n 's/.*libc6 (>= \([^)]*\)).*/\1/p')
+if [ -n "${XPMEM_TEST_PKGS:-}" ]; then
+	pkgs=$XPMEM_TEST_PKGS
+elif [ -n "$need_libc" ] && ! dpkg --compare-versions "$root_libc" ge "$need_libc"; then
+	say "libc6 $root_libc in the root is older than the $need_libc libxpmem0 needs:" \
+	    "installing xpmem-dkms only (build the user-space packages in this suite to test them)"
+	pkgs="xpmem-dkms"
+else
+	pkgs="xpmem-dkms libxpmem0 libxpmem-dev xpmem-tools"
+fi
+files=()
+for p in $pkgs; do
+	f=$(ls "$debdir/${p}_"*.deb 2>/dev/null | grep -v dbgsym | sort -V | tail -n1 || true)
+	[ -n "$f" ] || fail "no $p package in $debdir"
+	files+=("$f")
+done
+mkdir -p "$mnt/tmp/xpmem-debs"
+cp "${files[@]}" "$mnt/tmp/xpmem-debs/"
+
+# --- 1. install ----------------------------------------------------------
+log=$work/install.log
+say "apt-get install $pkgs"
+in_root "${APT[@]}" update > "$log" 2>&1 || { tail -n 20 "$log"; fail "apt-get update"; }
+if ! in_root "${APT[@]}" install $(for f in "${files[@]}"; do echo "/tmp/xpmem-debs/${f##*/}"; done) \
+	>> "$log" 2>&1; then
+	tail -n 40 "$log"
+	fail "apt-get install of the packages failed"
+fi
+grep -E "^(Building for|Building initial module|Done\.|Skipped\.|xpmem\.ko|DKMS: install completed|Error|dkms)" "$log" |
+	sed 's/^/  | /' || true
+
+# --- 2. DKMS result ------------------------------------------------------
+status=$(in_root dkms status xpmem 2>&1 || true)
+say "dkms status: $status"
+echo "$status" | grep -q "$kver.*: installed" || {
+	in_root sh -c 'cat /var/lib/dkms/xpmem/*/build/make.log 2>/dev/null | tail -n 40'
+	fail "DKMS did not install xpmem for $kver"
+}
+ko=$(in_root sh -c "ls /lib/modules/$kver/updates/dkms/xpmem.ko* 2>/dev/null" | head -n1)
+[ -n "$ko" ] || fail "no xpmem.ko in /lib/modules/$kver/updates/dkms/"
+vermagic=$(in_root modinfo -F vermagic "$ko")
+[ "${vermagic%% *}" = "$kver" ] || fail "$ko has vermagic '$vermagic', want $kver"
+modver=$(in_root modinfo -F version "$ko")
+say "module: $ko (vermagic '$vermagic', version $modver)"
+in_root grep -qw "xpmem" "/lib/modules/$kver/modules.dep" || fail "xpmem not in modules.dep of $kver (depmod not run)"
+rule=$(in_root sh -c 'ls /usr/lib/udev/rules.d/56-xpmem.rules /lib/udev/rules.d/56-xpmem.rules 2>/dev/null' | head -n1)
+[ -n "$rule" ] || fail "no 56-xpmem.rules installed"
+in_root grep -q 'MODE="0666"' "$rule" || fail "$rule does not set mode 0666"
+in_root test -f /usr/lib/modules-load.d/xpmem.conf || fail "no /usr/lib/modules-load.d/xpmem.conf"
+say "udev rule $rule, /usr/lib/modules-load.d/xpmem.conf present"
+
+# --- 3. consumer ---------------------------------------------------------
+if echo " $pkgs " | grep -q " libxpmem-dev "; then
+	say "consumer builds (pkg-config xpmem, pkg-config cray-xpmem, CMake find_package)"
+	in_root "${APT[@]}" install pkgconf cmake >> "$log" 2>&1 ||
+		in_root "${APT[@]}" install pkg-config cmake >> "$log" 2>&1 ||
+		{ tail -n 20 "$log"; fail "cannot install pkg-config and cmake in the root"; }
+	mkdir -p "$mnt/tmp/consumer"
+	cat > "$mnt/tmp/consumer/consumer.c" <<'EOF'
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <xpmem.h>
+
+int main(void)
+{
+	int v = xpmem_version();
+
+	if (v >= 0) {
+		printf("module %d.%d.%d\n", v >> 16, (v >> 12) & 0xf, v & 0xfff);
+		return 0;
+	}
+	/* In a chroot without the module: a clean error, not a crash. */
+	printf("no module: %s\n", strerror(errno));
+	return errno == ENODEV || errno == ENOENT ? 3 : 1;
+}
+EOF
+	cat > "$mnt/tmp/consumer/CMakeLists.txt" <<'EOF'
+cmake_minimum_required(VERSION 3.13)
+project(consumer C)
+find_package(xpmem 3 REQUIRED)
+add_executable(consumer consumer.c)
+target_link_libraries(consumer PRIVATE xpmem::xpmem)
+EOF
+	for pc in xpmem cray-xpmem; do
+		in_root sh -ec "cd /tmp/consumer && pkg-config --modversion $pc &&
+			gcc -Wall -Werror -o c-$pc consumer.c \$(pkg-config --cflags --libs $pc)" \
+			> "$work/pc.log" 2>&1 || { cat "$work/pc.log"; fail "build with pkg-config $pc"; }
+		say "  pkg-config $pc $(head -n1 "$work/pc.log"): built"
+	done
+	in_root sh -ec 'cd /tmp/consumer && cmake -S . -B b && cmake --build b' \
+		> "$work/cmake.log" 2>&1 || { tail -n 30 "$work/cmake.log"; fail "build with find_package(xpmem)"; }
+	say "  CMake find_package(xpmem): built"
+	for exe in c-xpmem c-cray-xpmem b/consumer; do
+		lib=$(in_root sh -c "ldd /tmp/consumer/$exe | sed -n 's/.*libxpmem.so.0 => \\([^ ]*\\).*/\\1/p'")
+		case $lib in
+		/usr/lib/*/libxpmem.so.0|/lib/*/libxpmem.so.0) ;;
+		*) fail "$exe does not resolve libxpmem.so.0 to the packaged library ('$lib')" ;;
+		esac
+		rc=0
+		out=$(in_root "/tmp/consumer/$exe" 2>&1) || rc=$?
+		[ $rc = 0 ] || [ $rc = 3 ] || fail "$exe exited $rc: $out"
+		say "  $exe -> $lib: $out"
+	done
+	if echo " $pkgs " | grep -q " xpmem-tools "; then
+		rc=0
+		in_root xpmem-info --json --no-selftest > "$work/info.json" 2>&1 || rc=$?
+		grep -q '"module_loaded": false' "$work/info.json" && [ $rc = 1 ] ||
+			{ cat "$work/info.json"; fail "xpmem-info in the chroot: exit $rc"; }
+		if command -v python3 >/dev/null; then
+			python3 -m json.tool "$work/info.json" > /dev/null || fail "xpmem-info --json is not valid JSON"
+		fi
+		say "  xpmem-info --json: exit 1, module_loaded false (no module in a chroot), valid JSON"
+	fi
+else
+	say "consumer step skipped (libxpmem-dev not installed)"
+fi
+
+# --- 4. purge ------------------------------------------------------------
+owned=$work/owned.txt
+for p in $pkgs; do in_root dpkg -L "$p"; done | sort -u > "$owned"
+say "apt-get purge $pkgs"
+in_root "${APT[@]}" purge $pkgs >> "$log" 2>&1 || { tail -n 30 "$log"; fail "apt-get purge"; }
+left=$(in_root dpkg-query -W -f '${db:Status-Abbrev} ${Package}\n' $pkgs 2>/dev/null | grep -v '^un ' || true)
+[ -z "$left" ] || fail "packages still known to dpkg after purge: $left"
+leftover=()
+while IFS= read -r f; do
+	[ -n "$f" ] && [ "$f" != "/." ] || continue
+	if [ -e "$mnt$f" ] && [ ! -d "$mnt$f" ]; then leftover+=("$f"); fi
+	if [ -d "$mnt$f" ] && [[ $f == /usr/src/xpmem* ]]; then leftover+=("$f"); fi
+done < "$owned"
+[ ${#leftover[@]} = 0 ] || fail "files left after purge: ${leftover[*]}"
+in_root test ! -e /var/lib/dkms/xpmem || fail "/var/lib/dkms/xpmem left after purge"
+in_root sh -c 'ls -d /usr/src/xpmem-* 2>/dev/null' | grep -q . && fail "/usr/src/xpmem-* left after purge"
+mods=$(in_root find /lib/modules -name 'xpmem.ko*' 2>/dev/null || true)
+[ -z "$mods" ] || fail "modules left after purge: $mods"
+in_root grep -qw xpmem "/lib/modules/$kver/modules.dep" && fail "xpmem still in modules.dep of $kver"
+say "purge: no package file, no /var/lib/dkms/xpmem, no /usr/src/xpmem-*, no xpmem.ko left"
+say "PASS ($suite, kernel $kver)"
