@@ -41,19 +41,24 @@ function(xpmem_shared_library name)
   xpmem_target_warnings(${name})
 endfunction()
 
-# xpmem_add_host_test(<name> [SOURCES <src>...] [COMMAND <cmd>...]
+# xpmem_add_host_test(<name> [SOURCES <src>... [TARGET <exe>]] [COMMAND <cmd>...]
 #                     [LIBS <lib>...] [ENVIRONMENT <VAR=value>...]
 #                     [ARGS <arg>...] [LABELS <label>...]
 #                     [DEPENDS <fixture>...] [TIMEOUT <s>])
 #
-# A CTest test labelled `host`. With SOURCES, builds the executable
-# host_<name> (linked to LIBS) and runs it with ARGS; with COMMAND, runs that
-# command. Exit code 77 means "skipped".
+# A CTest test host.<name> labelled `host`. With SOURCES, builds the
+# executable <exe> (default host_<name>, linked to LIBS; several tests may
+# share one TARGET, built once) and runs it with ARGS; with COMMAND, runs
+# that command. Exit code 77 means "skipped".
 function(xpmem_add_host_test name)
-  cmake_parse_arguments(PARSE_ARGV 1 A "" "TIMEOUT"
+  cmake_parse_arguments(PARSE_ARGV 1 A "" "TIMEOUT;TARGET"
     "SOURCES;COMMAND;LIBS;ENVIRONMENT;ARGS;LABELS;DEPENDS;FIXTURES_SETUP")
   if(A_SOURCES)
-    set(exe host_${name})
+    if(A_TARGET)
+      set(exe ${A_TARGET})
+    else()
+      set(exe host_${name})
+    endif()
     if(NOT TARGET ${exe})
       add_executable(${exe} ${A_SOURCES})
       target_link_libraries(${exe} PRIVATE ${A_LIBS})
