@@ -90,7 +90,9 @@ function(xpmem_add_host_test name)
 endfunction()
 
 # xpmem_add_module_target(): `module` and `module-clean` custom targets that
-# run Kbuild on driver/ against KDIR. Never part of ALL.
+# run Kbuild against KDIR on a copy of driver/, include/ and VERSION in
+# <build>/module (the source tree stays clean; the module is
+# <build>/module/driver/xpmem.ko). Never part of ALL.
 function(xpmem_add_module_target)
   if(NOT DEFINED KDIR)
     execute_process(COMMAND uname -r OUTPUT_VARIABLE _krel
@@ -99,18 +101,18 @@ function(xpmem_add_module_target)
         "Kernel build tree for the `module` target")
   endif()
   find_program(XPMEM_MAKE NAMES make gmake)
-  if(NOT XPMEM_MAKE)
+  if(NOT XPMEM_MAKE OR NOT EXISTS "${PROJECT_SOURCE_DIR}/driver")
     return()
   endif()
-  set(driver "${PROJECT_SOURCE_DIR}/driver")
+  set(out "${PROJECT_BINARY_DIR}/module")
   add_custom_target(module
-    COMMAND ${XPMEM_MAKE} -C "${KDIR}" "M=${driver}" modules
-    WORKING_DIRECTORY "${driver}"
+    COMMAND ${CMAKE_COMMAND} -DSRC=${PROJECT_SOURCE_DIR} -DDST=${out}
+            -P ${PROJECT_SOURCE_DIR}/cmake/XpmemCopyModuleSources.cmake
+    COMMAND ${XPMEM_MAKE} -C "${KDIR}" "M=${out}/driver" modules
     COMMENT "Building the xpmem kernel module against ${KDIR}"
     USES_TERMINAL VERBATIM)
   add_custom_target(module-clean
-    COMMAND ${XPMEM_MAKE} -C "${KDIR}" "M=${driver}" clean
-    WORKING_DIRECTORY "${driver}"
-    COMMENT "Cleaning the xpmem kernel module build"
-    USES_TERMINAL VERBATIM)
+    COMMAND ${CMAKE_COMMAND} -E rm -rf "${out}"
+    COMMENT "Removing the xpmem kernel module build"
+    VERBATIM)
 endfunction()
