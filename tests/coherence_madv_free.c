@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Owner madvise(MADV_FREE): until the owner writes again, the attacher
+ * sees, per page, either the old data or zeros - exactly what the owner
+ * itself sees, never anything else - also after the kernel really frees
+ * the pages (MADV_PAGEOUT); after the owner writes new data, the attacher
+ * sees the new data.
+ */
+#include "xt.h"
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+static void check_old_or_zero(const char *who, char *p, size_t n, size_t ps,
+			      uint64_t seed)
+{
+	size_t i, zero = 0;
+
+	for (i = 0; i < n; i++) {
+		char *pg = p + i * ps;
+		if (*(volatile uint64_t *)pg == 0) {
+			XT_ASSERT_ZERO(pg, ps);
+			zero++;
+		} else {
+			XT_ASSERT_PATTERN(pg, ps, seed, i * ps);
+		}
+	}
+	xt_info("%s: %zu of %zu pages read as zero", who, zero, n);
+}
+
+int main(void)
+{
+	size_t ps = XT_PS, n = 64, len = n * ps;
+	struct xt_chan ch;
+	int fd;
+	pid_t pid;
+
+	xt_chan_init(&ch);
+	pid = xt_fork();
+	if (pid == 0) {
+		char *buf = xt_map_anon(len);
+		fd = xt_chan_end(&ch, 1);
+		XT_OK(madvise(buf, len, MADV_NOHUGEPAGE));
+		xt_fill(buf, len, 70, 0);
+		xt_send_u64(fd, xt_make(buf, len, 0600));
+		xt_expect_u64(fd, 1);
+		XT_OK(madvise(buf, len, MADV_FREE));
+		xt_send_u64(fd, 2);
+		xt_expect_u64(fd, 3);
+		/* now really free them (lazy-free pages are just dropped) */
+		int r = madvise(buf, len, MADV_PAGEOUT);
+		xt_info("MADV_PAGEOUT: %d", r);
+		check_old_or_zero("owner", buf, n, ps, 70);
+		xt_send_u64(fd, 4);
+		xt_expect_u64(fd, 5);
+		xt_fill(buf, len, 71, 0);
+		xt_send_u64(fd, 6);
+		xt_expect_u64(fd, 7);
+		return 0;
+	}
+	fd = xt_chan_end(&ch, 0);
+	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDONLY);
+	char *p = xt_attach(a, 0, len, NULL);
+
+	XT_ASSERT_PATTERN(p, len, 70, 0);
+	xt_send_u64(fd, 1);
+	xt_expect_u64(fd, 2);
+	check_old_or_zero("attacher after MADV_FREE", p, n, ps, 70);
+	xt_send_u64(fd, 3);
+	xt_expect_u64(fd, 4);
+	check_old_or_zero("attacher after MADV_PAGEOUT", p, n, ps, 70);
+	xt_send_u64(fd, 5);
+	xt_expect_u64(fd, 6);
+	XT_ASSERT_PATTERN(p, len, 71, 0);
+	xt_detach(p);
+	xt_send_u64(fd, 7);
+	xt_wait_ok(pid);
+	return 0;
+}

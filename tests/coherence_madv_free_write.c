@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * After the owner's madvise(MADV_FREE), a write by the attacher is a write
+ * to the owner's memory: like the owner's own write it must cancel the
+ * lazy free. When the kernel then reclaims the range (MADV_PAGEOUT drops
+ * clean lazy-free pages), the pages the attacher wrote must keep the
+ * attacher's data (a driver that maps the page writable without marking
+ * it dirty loses the write here).
+ */
+#include "xt.h"
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+int main(void)
+{
+	size_t ps = XT_PS, n = 32, len = n * ps;
+	struct xt_chan ch;
+	int fd;
+	pid_t pid;
+	size_t i;
+
+	xt_chan_init(&ch);
+	pid = xt_fork();
+	if (pid == 0) {
+		char *buf = xt_map_anon(len);
+		fd = xt_chan_end(&ch, 1);
+		XT_OK(madvise(buf, len, MADV_NOHUGEPAGE));
+		xt_fill(buf, len, 72, 0);
+		xt_send_u64(fd, xt_make(buf, len, 0600));
+		xt_expect_u64(fd, 1);
+		XT_OK(madvise(buf, len, MADV_FREE));
+		xt_send_u64(fd, 2);
+		xt_expect_u64(fd, 3);
+		if (madvise(buf, len, MADV_PAGEOUT) != 0)
+			xt_skip("MADV_PAGEOUT not supported: %s", strerror(errno));
+		size_t lost = 0, zero = 0;
+		for (i = 0; i < n; i++) {
+			uint64_t w = *(volatile uint64_t *)(buf + i * ps + 8);
+			if (i % 2 == 0) {
+				/* written by the attacher: must be there */
+				if (w != 0x7777000000000000ULL + i) {
+					xt_info("page %zu: attacher's write lost "
+						"(0x%llx)", i, (unsigned long long)w);
+					lost++;
+				}
+			} else if (w == 0) {
+				zero++;
+			} else {
+				XT_ASSERT_PATTERN(buf + i * ps, ps, 72, i * ps);
+			}
+		}
+		xt_info("untouched lazy-free pages dropped: %zu of %zu", zero, n / 2);
+		if (lost)
+			XT_FAIL("%zu of %zu pages written by the attacher after "
+				"MADV_FREE lost their data on reclaim", lost, n / 2);
+		return 0;
+	}
+	fd = xt_chan_end(&ch, 0);
+	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
+	char *p = xt_attach(a, 0, len, NULL);
+
+	XT_ASSERT_PATTERN(p, len, 72, 0);	/* mapped (read) before */
+	xt_send_u64(fd, 1);
+	xt_expect_u64(fd, 2);
+	for (i = 0; i < n; i += 2)
+		*(volatile uint64_t *)(p + i * ps + 8) = 0x7777000000000000ULL + i;
+	xt_send_u64(fd, 3);
+	xt_wait_ok(pid);
+	xt_detach(p);
+	return 0;
+}
