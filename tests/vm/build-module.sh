@@ -11,7 +11,7 @@
 # Root kernels (kernels.conf): driver/, include/ and VERSION are synced into
 # the cached root and built there with the root's own compiler:
 #   chroot <root> make -C /usr/src/linux-headers-<kver> M=/xpmem-build/driver modules
-# Script kernels (debug): the script prints KERNEL= and BUILD=; the module is
+# Script kernels (debug): the script prints KERNEL=<bzImage> KDIR=<tree>; the module is
 # built on the host with the host compiler against BUILD.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -41,7 +41,7 @@ script:*)
     script="$SRC_DIR/${headers#script:}"
     [ -x "$script" ] || die "$name: $script not present (yet)"
     info=$("$script" 2>>"$blog" | tee -a "$blog")
-    build=$(sed -n 's/^BUILD=//p' <<<"$info" | tail -n 1)
+    build=$(script_var KDIR "$info")
     [ -d "$build" ] || die "$name: $script gave no BUILD dir (see $blog)"
     sync_src "$out/src"
     make -C "$build" M="$out/src/driver" -j"$JOBS" modules >> "$blog" 2>&1 ||

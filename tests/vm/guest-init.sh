@@ -10,7 +10,7 @@
 #   @@XPMEM-SUMMARY passed=N failed=N skipped=N
 #   @@XPMEM-DONE
 #
-# then powers the machine off.  The host (run.sh) reparses all of it.
+# then reboots, which ends QEMU (-no-reboot) on every kernel, ACPI or not.  The host (run.sh) reparses all of it.
 
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export LD_LIBRARY_PATH=/usr/lib
@@ -97,7 +97,7 @@ run_test() {
             check_kmsg "$name"
             say "@@XPMEM-FATAL $name unkillable, stopping"
             say "@@XPMEM-SUMMARY passed=$passed failed=$((failed+1)) skipped=$skipped"
-            poweroff -f
+            reboot -f
         fi
     ) &
     wd=$!
@@ -155,4 +155,4 @@ check_kmsg end && splat_any=1
 say "@@XPMEM-SUMMARY passed=$passed failed=$failed skipped=$skipped splat=$splat_any"
 say "@@XPMEM-DONE"
 sync
-poweroff -f
+reboot -f

@@ -95,3 +95,9 @@ safe_rm() {
     fi
     rm -rf --one-file-system "$d"
 }
+
+# script_var <NAME> <text>: value of NAME=<value> in the last line of <text>
+# that has it (words separated by blanks), as printed by kernel scripts.
+script_var() {
+    printf '%s\n' "$2" | tr ' \t' '\n\n' | sed -n "s/^$1=//p" | tail -n 1
+}

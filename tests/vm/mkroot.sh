@@ -98,7 +98,7 @@ build_one() {
     # Kernel image: download the .deb (not installed) and extract vmlinuz.
     # Debian ships it in linux-image-<kver>[-unsigned] up to 6.x and in
     # linux-binary-<kver> (linux-image-<kver> being a metapackage) from 7.x.
-    local pkg found=
+    local pkg img found=
     mkdir -p "$tmp/var/tmp/img"
     chmod 0777 "$tmp/var/tmp/img"
     for pkg in "linux-image-$kver-unsigned" "linux-binary-$kver-unsigned" \
@@ -108,11 +108,13 @@ build_one() {
             >> "$cache/roots/.log-$root" 2>&1 || continue
         mkdir -p "$tmp/var/tmp/img/x"
         dpkg-deb -x "$tmp"/var/tmp/img/*.deb "$tmp/var/tmp/img/x"
-        if [ -f "$tmp/var/tmp/img/x/boot/vmlinuz-$kver" ]; then found=$pkg; break; fi
+        for img in "boot/vmlinuz-$kver" "usr/lib/modules/$kver/vmlinuz" "lib/modules/$kver/vmlinuz"; do
+            if [ -f "$tmp/var/tmp/img/x/$img" ]; then found=$pkg; break 2; fi
+        done
     done
-    [ -n "$found" ] || die "$name: no package of $kver holds boot/vmlinuz-$kver"
+    [ -n "$found" ] || die "$name: no package of $kver holds its vmlinuz"
     pkg=$found
-    cp "$tmp/var/tmp/img/x/boot/vmlinuz-$kver" "$tmp/boot/"
+    cp "$tmp/var/tmp/img/x/$img" "$tmp/boot/vmlinuz-$kver"
     local f
     for f in config System.map; do
         [ -f "$tmp/var/tmp/img/x/boot/$f-$kver" ] && cp "$tmp/var/tmp/img/x/boot/$f-$kver" "$tmp/boot/"

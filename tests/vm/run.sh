@@ -67,7 +67,7 @@ analyse() {
             print "K", (cur == "" ? "-" : cur); next }
     ' "$clog" > "$res"
     P=0 F=0 S=0
-    local name limit st secs line
+    local name limit st secs line bad=()
     printf '  %-34s %-8s %s\n' TEST RESULT SECONDS
     while read -r name limit; do
         case $name in ''|'#'*) continue ;; esac
@@ -81,9 +81,17 @@ analyse() {
         if [ "$st" = PASS ] || [ "$st" = SKIP ]; then
             awk -v n="$name" '($1 == "K" || $1 == "G") && $2 == n' "$res" | grep -q . && st=SPLAT
         fi
-        case $st in PASS) P=$((P+1)) ;; SKIP) S=$((S+1)) ;; *) F=$((F+1)) ;; esac
+        case $st in PASS) P=$((P+1)) ;; SKIP) S=$((S+1)) ;; *) F=$((F+1)); bad+=("$name") ;; esac
         printf '  %-34s %-8s %s\n' "$name" "$st" "$secs"
     done < "$rl"
+    # Output of the tests that did not pass (last lines), from the console.
+    for name in "${bad[@]}"; do
+        echo "  --- output of $name (last 25 lines; all of it in the console log):"
+        awk -v n="$name" '
+            index($0, "@@XPMEM-BEGIN " n) && substr($0, index($0, "@@XPMEM-BEGIN " n) + 14 + length(n)) == "" { on = 1; next }
+            on && index($0, "@@XPMEM-RESULT " n " ") { on = 0 }
+            on' "$clog" | tail -n 25 | sed 's/^/    | /'
+    done
     # module-unload is reported by the guest as an extra result
     if awk '$1 == "R" && $2 == "module-unload"' "$res" | grep -q .; then
         F=$((F+1)); printf '  %-34s %-8s\n' module-unload FAIL
@@ -121,8 +129,7 @@ run_kernel() {
         local script="$SRC_DIR/${headers#script:}" info
         [ -x "$script" ] || { log "$k: $script not present"; return 1; }
         info=$("$script" 2> "$ldir/kernel-build.log") || { log "$k: $script failed (log: $ldir/kernel-build.log)"; return 1; }
-        kimg=$(sed -n 's/^KERNEL=//p' <<<"$info" | tail -n 1)
-        append+=" $(sed -n 's/^APPEND=//p' <<<"$info" | tail -n 1)"
+        kimg=$(script_var KERNEL "$info")
         ;;
     *)
         root_ok "$root" || "$VM_DIR/mkroot.sh" "$k" || { log "$k: cannot create root"; return 1; }
@@ -174,7 +181,10 @@ run_kernel() {
     [ -n "$tpid" ] && { sleep 0.5; kill "$tpid" 2>/dev/null; wait "$tpid" 2>/dev/null; }
     [ "$qrc" = 124 ] || [ "$qrc" = 137 ] && [ -z "$why" ] && why="wall-clock limit ${wall}s reached, QEMU killed"
     if [ -z "$why" ]; then
-        if tr -d '\r' < "$clog" | grep -q 'Kernel panic'; then why="kernel panic"
+        if tr -d '\r' < "$clog" | grep -q '@@XPMEM-FATAL'; then
+            why=$(tr -d '\r' < "$clog" | grep -o '@@XPMEM-FATAL.*' | head -n 1 | cut -c15-)
+        elif tr -d '\r' < "$clog" | grep -q 'Kernel panic'; then
+            why="kernel panic: $(tr -d '\r' < "$clog" | grep -o 'Kernel panic.*' | head -n 1)"
         else why="guest stopped early (QEMU exit $qrc)"; fi
     fi
     t2=$(date +%s)

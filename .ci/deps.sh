@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Install the Debian packages the project needs (only the missing ones).
+#   .ci/deps.sh [group...]     groups: testbed build debug-kernel packaging
+#                              (default: all)
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+# ---- package lists, one per part of the project (keep them apart) --------
+# test bed: QEMU guests, build roots, initramfs
+PKGS_TESTBED="qemu-system-x86 debootstrap debian-archive-keyring busybox-static cpio rsync perl gzip file ca-certificates wget procps util-linux"
+# library, tests, CMake
+PKGS_BUILD="cmake gcc g++ make pkg-config"
+# debug kernel (tests/vm/debug-kernel/build.sh)
+PKGS_DEBUG_KERNEL="build-essential bc bison flex libelf-dev libssl-dev xz-utils kmod python3 linux-source-6.1 dwarves"
+# packaging (dkms, deb, rpm): filled in by the packaging part
+PKGS_PACKAGING=""
+# --------------------------------------------------------------------------
+
+groups=("$@")
+[ ${#groups[@]} -gt 0 ] || groups=(testbed build debug-kernel packaging)
+pkgs=()
+for g in "${groups[@]}"; do
+    case $g in
+    testbed) pkgs+=($PKGS_TESTBED) ;;
+    build) pkgs+=($PKGS_BUILD) ;;
+    debug-kernel) pkgs+=($PKGS_DEBUG_KERNEL) ;;
+    packaging) pkgs+=($PKGS_PACKAGING) ;;
+    *) echo "deps.sh: unknown group '$g'" >&2; exit 2 ;;
+    esac
+done
+missing=()
+for p in "${pkgs[@]}"; do
+    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "deps: all ${#pkgs[@]} packages present"
+    exit 0
+fi
+[ "$(id -u)" = 0 ] || { echo "deps: missing ${missing[*]}; run as root" >&2; exit 1; }
+echo "deps: installing ${missing[*]}"
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
