@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * attach.c - attachments: ATTACH, DETACH, ->mmap and the VMA operations.
+ *
+ * ATTACH registers an interval notifier on the owner's mm over the source
+ * range, then creates the VMA with vm_mmap() on the context's own file.
+ * The file's ->mmap accepts only that mapping (the context's pending
+ * attachment, created by the same thread), turns it into a VM_PFNMAP |
+ * VM_IO | VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP shared mapping and
+ * gives it a vm_pgoff range unique within the context, so the notifier
+ * can zap exactly its entries through the context's mapping.
+ *
+ * The VMA cannot be split (partial munmap/mprotect fail with EINVAL) or
+ * moved (mremap fails with EINVAL); it is not inherited across fork. Its
+ * ->close drops the attachment.
+ *
+ * Locking rules of the lock owned here:
+ *
+ * att->lock (mutex)
+ *	Protects att->dead, att->mapped and att->pgoff, and orders PTE
+ *	insertion by the fault path against the notifier: the fault checks
+ *	the notifier sequence and inserts under it, the notifier sets the
+ *	sequence under it. Nothing that allocates memory, takes an mmap_lock
+ *	or an i_mmap_rwsem runs under it (reclaim can call the notifier).
+ *	Taken under seg->lock (killing), under the owner's locks (the
+ *	notifier) and under the attacher's mmap_lock (fault, ->mmap).
+ */
+
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/slab.h>
+#include <linux/sched/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/highmem.h>
+#include <linux/delay.h>
+#include <linux/overflow.h>
+#include <linux/uaccess.h>
+
+#include "xpmem_internal.h"
+
+/* Keep pgoff << PAGE_SHIFT within loff_t. */
+#define XPMEM_PGOFF_LIMIT	(MAX_LFS_FILESIZE >> PAGE_SHIFT)
+
+/* How hard ->access tries for the owner's mmap_lock (see there). */
+#define XPMEM_ACCESS_TRIES	200
+
+static const struct vm_operations_struct xpmem_vm_ops;
+
+static void xpmem_att_free(struct kref *ref)
+{
+	struct xpmem_att *att = container_of(ref, struct xpmem_att, ref);
+	struct xpmem_seg *seg = att->permit->seg;
+	struct xpmem_ctx *ctx = att->ctx;
+
+	if (att->linked) {
+		mutex_lock(&seg->lock);
+		list_del(&att->seg_node);
+		list_del(&att->permit_node);
+		mutex_unlock(&seg->lock);
+	}
+	/* Waits for a running invalidation; none runs afterwards. */
+	if (att->registered)
+		mmu_interval_notifier_remove(&att->notifier);
+
+	if (att->mapped) {
+		mutex_lock(&ctx->lock);
+		ctx->nr_mapped--;
+		mutex_unlock(&ctx->lock);
+	}
+
+	xpmem_permit_put(att->permit);
+	mutex_destroy(&att->lock);
+	kfree(att);
+	atomic_long_dec(&xpmem_nr_atts);
+}
+
+static void xpmem_att_put(struct xpmem_att *att)
+{
+	kref_put(&att->ref, xpmem_att_free);
+}
+
+/**
+ * xpmem_att_zap() - remove the attacher's entries of part of a window
+ * @att: the attachment (mapped)
+ * @first: first page index within the window
+ * @count: number of pages
+ *
+ * Goes through the context's mapping, so it never takes the attacher's
+ * mmap_lock; safe against a concurrent munmap, which takes the VMA out
+ * of the mapping before freeing its page tables.
+ */
+void xpmem_att_zap(struct xpmem_att *att, unsigned long first,
+		   unsigned long count)
+{
+	unmap_mapping_pages(att->ctx->inode->i_mapping, att->pgoff + first,
+			    count, true);
+}
+
+/**
+ * xpmem_att_kill() - make an attachment dead and zap all its entries
+ * @att: the attachment
+ *
+ * Called under the segment's lock by REMOVE and RELEASE. Later faults in
+ * the window raise SIGBUS; the VMA stays until unmapped.
+ */
+void xpmem_att_kill(struct xpmem_att *att)
+{
+	bool mapped;
+
+	mutex_lock(&att->lock);
+	att->dead = true;
+	mapped = att->mapped;
+	mutex_unlock(&att->lock);
+
+	if (mapped)
+		xpmem_att_zap(att, 0, att->npages);
+}
+
+/**
+ * xpmem_mmap() - the file's ->mmap: accept only an ATTACH in progress
+ * @file: the context's file
+ * @vma: the VMA being created by vm_mmap() in xpmem_cmd_attach()
+ *
+ * Return: 0, -ENODEV for any other mmap of /dev/xpmem, -EINVAL for a
+ * private mapping, -ENOSPC when the context's pgoff space is exhausted.
+ */
+int xpmem_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct xpmem_ctx *ctx = file->private_data;
+	struct xpmem_att *att = READ_ONCE(ctx->pending);
+	unsigned long pgoff;
+
+	/* Only the ATTACH thread can see its own pending_task. */
+	if (!att || READ_ONCE(ctx->pending_task) != current ||
+	    vma->vm_mm != ctx->mm)
+		return -ENODEV;
+	WRITE_ONCE(ctx->pending, NULL);
+
+	if (!(vma->vm_flags & VM_SHARED) || vma_pages(vma) != att->npages)
+		return -EINVAL;
+	if ((vma->vm_flags & VM_WRITE) && !att->writable)
+		return -EACCES;
+
+	mutex_lock(&ctx->lock);
+	if (!ctx->nr_mapped)
+		ctx->next_pgoff = 0;
+	if (att->npages > XPMEM_PGOFF_LIMIT - ctx->next_pgoff) {
+		mutex_unlock(&ctx->lock);
+		return -ENOSPC;
+	}
+	pgoff = ctx->next_pgoff;
+	ctx->next_pgoff += att->npages;
+	ctx->nr_mapped++;
+	mutex_unlock(&ctx->lock);
+
+	mutex_lock(&att->lock);
+	att->pgoff = pgoff;
+	att->mapped = true;
+	mutex_unlock(&att->lock);
+
+	vma->vm_pgoff = pgoff;
+	vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTCOPY | VM_DONTEXPAND |
+		     VM_DONTDUMP);
+	if (!att->writable)
+		vm_flags_clear(vma, VM_MAYWRITE);
+	vma->vm_ops = &xpmem_vm_ops;
+	vma->vm_private_data = att;
+
+	kref_get(&att->ref);
+	atomic_inc(&att->vma_count);
+	return 0;
+}
+
+/**
+ * xpmem_cmd_attach() - ATTACH: map a window of a segment
+ * @ctx: the caller's context (bound to current->mm)
+ * @uarg: user pointer to struct xpmem_cmd_attach
+ *
+ * The window [offset, offset + size) is rounded out to whole pages; the
+ * address written back is the mapped base plus offset_in_page(offset). A
+ * non-zero wanted address must be page aligned and is used only if free.
+ *
+ * Return: 0, -EINVAL for a bad apid or window, -ENOENT if the segment or
+ * permit is gone or its owner has exited, -EEXIST or -ENOMEM if the
+ * wanted address is taken, or another negative errno.
+ */
+int xpmem_cmd_attach(struct xpmem_ctx *ctx,
+		     struct xpmem_cmd_attach __user *uarg)
+{
+	struct xpmem_cmd_attach args;
+	struct xpmem_permit *permit;
+	struct xpmem_seg *seg;
+	struct xpmem_att *att;
+	unsigned long first, last, len, addr, flags, prot;
+	u64 end;
+	int ret;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+
+	permit = xpmem_permit_lookup(ctx, args.apid);
+	if (!permit)
+		return -EINVAL;
+	seg = permit->seg;
+
+	ret = -EINVAL;
+	if (args.offset < 0 || !args.size ||
+	    check_add_overflow((u64)args.offset, args.size, &end) ||
+	    end > seg->size)
+		goto err_permit;
+	if (args.vaddr && (!PAGE_ALIGNED(args.vaddr) ||
+			   args.vaddr >= TASK_SIZE))
+		goto err_permit;
+
+	first = (unsigned long)args.offset & PAGE_MASK;
+	last = PAGE_ALIGN((unsigned long)end);
+	len = last - first;
+
+	ret = -ENOMEM;
+	att = kzalloc(sizeof(*att), GFP_KERNEL);
+	if (!att)
+		goto err_permit;
+	kref_init(&att->ref);
+	mutex_init(&att->lock);
+	INIT_LIST_HEAD(&att->seg_node);
+	INIT_LIST_HEAD(&att->permit_node);
+	att->ctx = ctx;
+	att->permit = permit;	/* takes over the lookup's reference */
+	att->owner_mm = seg->mm;
+	att->src_start = seg->vaddr + first;
+	att->npages = len >> PAGE_SHIFT;
+	att->writable = permit->writable;
+	atomic_long_inc(&xpmem_nr_atts);
+
+	/*
+	 * Before the VMA exists: the first interval notifier of an mm may
+	 * take that mm's mmap_lock for write, and the owner may be us.
+	 */
+	if (!mmget_not_zero(seg->mm)) {
+		ret = -ENOENT;
+		goto err_att;
+	}
+	ret = mmu_interval_notifier_insert(&att->notifier, seg->mm,
+					   att->src_start, len,
+					   &xpmem_notifier_ops);
+	mmput(seg->mm);
+	if (ret)
+		goto err_att;
+	att->registered = true;
+
+	mutex_lock(&seg->lock);
+	if (seg->removed || permit->released) {
+		mutex_unlock(&seg->lock);
+		ret = -ENOENT;
+		goto err_att;
+	}
+	list_add_tail(&att->seg_node, &seg->atts);
+	list_add_tail(&att->permit_node, &permit->atts);
+	att->linked = true;
+	mutex_unlock(&seg->lock);
+
+	prot = PROT_READ | (att->writable ? PROT_WRITE : 0);
+	flags = MAP_SHARED | (args.vaddr ? MAP_FIXED_NOREPLACE : 0);
+
+	mutex_lock(&ctx->attach_mutex);
+	WRITE_ONCE(ctx->pending_task, current);
+	WRITE_ONCE(ctx->pending, att);
+	addr = vm_mmap(ctx->file, args.vaddr, len, prot, flags, 0);
+	WRITE_ONCE(ctx->pending, NULL);
+	WRITE_ONCE(ctx->pending_task, NULL);
+	mutex_unlock(&ctx->attach_mutex);
+
+	if (IS_ERR_VALUE(addr)) {
+		ret = (int)addr;
+		/* ->mmap ran but the VMA was never created nor closed. */
+		if (atomic_cmpxchg(&att->vma_count, 1, 0) == 1)
+			xpmem_att_put(att);
+		goto err_att;
+	}
+
+	if (put_user((u64)(addr + offset_in_page(args.offset)),
+		     &uarg->vaddr)) {
+		vm_munmap(addr, len);
+		xpmem_att_put(att);
+		return -EFAULT;
+	}
+	xpmem_att_put(att);	/* the VMA holds its own reference */
+	return 0;
+
+err_att:
+	xpmem_att_put(att);	/* also drops the permit */
+	return ret;
+err_permit:
+	xpmem_permit_put(permit);
+	return ret;
+}
+
+/**
+ * xpmem_cmd_detach() - DETACH: unmap the attachment containing an address
+ * @ctx: the caller's context
+ * @uarg: user pointer to struct xpmem_cmd_detach
+ *
+ * Return: 0, -EINVAL if the address is not inside an attachment of this
+ * context, or the error of the unmap.
+ */
+int xpmem_cmd_detach(struct xpmem_ctx *ctx,
+		     struct xpmem_cmd_detach __user *uarg)
+{
+	struct xpmem_cmd_detach args;
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long start, len;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.vaddr >= TASK_SIZE)
+		return -EINVAL;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	vma = vma_lookup(mm, (unsigned long)args.vaddr);
+	if (!vma || vma->vm_ops != &xpmem_vm_ops || vma->vm_file != ctx->file) {
+		mmap_read_unlock(mm);
+		return -EINVAL;
+	}
+	start = vma->vm_start;
+	len = vma->vm_end - vma->vm_start;
+	mmap_read_unlock(mm);
+
+	return vm_munmap(start, len);
+}
+
+static void xpmem_vma_open(struct vm_area_struct *vma)
+{
+	struct xpmem_att *att = vma->vm_private_data;
+
+	kref_get(&att->ref);
+	atomic_inc(&att->vma_count);
+}
+
+static void xpmem_vma_close(struct vm_area_struct *vma)
+{
+	struct xpmem_att *att = vma->vm_private_data;
+
+	atomic_dec(&att->vma_count);
+	xpmem_att_put(att);
+}
+
+#ifdef HAVE_VM_OPS_MAY_SPLIT
+static int xpmem_vma_may_split(struct vm_area_struct *vma, unsigned long addr)
+{
+	return -EINVAL;
+}
+#else
+static int xpmem_vma_split(struct vm_area_struct *vma, unsigned long addr)
+{
+	return -EINVAL;
+}
+#endif
+
+static int xpmem_vma_mremap(struct vm_area_struct *vma)
+{
+	return -EINVAL;
+}
+
+static const char *xpmem_vma_name(struct vm_area_struct *vma)
+{
+	return "[xpmem]";
+}
+
+/*
+ * ptrace and /proc/PID/mem: copy through the owner's pages. We hold the
+ * attacher's mmap_lock, so the owner's may only be tried (see fault.c);
+ * under sustained contention the access fails with -EAGAIN instead of
+ * risking a deadlock. Writes need a read-write permit and never use
+ * FOLL_FORCE, so the owner's read-only pages stay untouched.
+ */
+static int xpmem_vma_access(struct vm_area_struct *vma, unsigned long addr,
+			    void *buf, int len, int write)
+{
+	struct xpmem_att *att = vma->vm_private_data;
+	struct mm_struct *owner = att->owner_mm;
+	unsigned long src;
+	int copied = 0;
+	int tries;
+
+	if (write && !att->writable)
+		return -EACCES;
+	if (READ_ONCE(att->dead) || len <= 0)
+		return -EIO;
+	len = min_t(unsigned long, len, vma->vm_end - addr);
+	src = att->src_start + (addr - vma->vm_start);
+
+	if (!mmget_not_zero(owner))
+		return -EIO;
+	for (tries = 0; !mmap_read_trylock(owner); tries++) {
+		if (tries == XPMEM_ACCESS_TRIES || fatal_signal_pending(current)) {
+			xpmem_mmput_async(owner);
+			return -EAGAIN;
+		}
+		usleep_range(50, 100);
+	}
+
+	while (copied < len) {
+		unsigned int off = offset_in_page(src);
+		int n = min_t(int, len - copied, PAGE_SIZE - off);
+		struct page *page;
+		void *kaddr;
+		long got;
+
+		got = xpmem_pin_user_pages_remote(owner, src & PAGE_MASK, 1,
+						  write ? FOLL_WRITE : 0,
+						  &page);
+		if (got != 1)
+			break;
+		kaddr = xpmem_kmap(page);
+		if (write)
+			memcpy(kaddr + off, buf + copied, n);
+		else
+			memcpy(buf + copied, kaddr + off, n);
+		xpmem_kunmap(page, kaddr);
+		unpin_user_pages_dirty_lock(&page, 1, write);
+		copied += n;
+		src += n;
+	}
+
+	mmap_read_unlock(owner);
+	xpmem_mmput_async(owner);
+	return copied ? copied : -EIO;
+}
+
+static const struct vm_operations_struct xpmem_vm_ops = {
+	.open = xpmem_vma_open,
+	.close = xpmem_vma_close,
+#ifdef HAVE_VM_OPS_MAY_SPLIT
+	.may_split = xpmem_vma_may_split,
+#else
+	.split = xpmem_vma_split,
+#endif
+	.mremap = xpmem_vma_mremap,
+	.fault = xpmem_fault,
+	.pfn_mkwrite = xpmem_pfn_mkwrite,
+	.access = xpmem_vma_access,
+	.name = xpmem_vma_name,
+};

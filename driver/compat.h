@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * compat.h - shims over kernel interface differences.
+ *
+ * Every shim is selected only by a result of driver/probe.sh (written to
+ * xpmem_compat_gen.h by Kbuild), never by the kernel version number, so
+ * distribution kernels with backports get the right one.
+ */
+#ifndef XPMEM_COMPAT_H
+#define XPMEM_COMPAT_H
+
+#include <linux/mm.h>
+#include <linux/highmem.h>
+#include <linux/sched/mm.h>
+
+#include "xpmem_compat_gen.h"
+
+#if !defined(CONFIG_MMU_NOTIFIER) || !defined(CONFIG_HMM_MIRROR)
+#error "xpmem needs CONFIG_MMU_NOTIFIER and CONFIG_HMM_MIRROR"
+#endif
+
+#ifndef HAVE_HMM_RANGE_FAULT
+#error "xpmem needs hmm_range_fault() and hmm_pfn_to_map_order()"
+#endif
+
+#ifndef HAVE_INIT_PSEUDO
+#error "xpmem needs init_pseudo() and alloc_anon_inode()"
+#endif
+
+#ifndef HAVE_APPLY_TO_PAGE_RANGE
+#error "xpmem needs apply_to_page_range() with the three-argument callback"
+#endif
+
+#ifndef HAVE_EXPORT_UNMAP_MAPPING_PAGES
+#error "xpmem needs unmap_mapping_pages() exported to modules"
+#endif
+
+#ifndef HAVE_MMAP_READ_TRYLOCK
+#error "xpmem needs the mmap_read_lock() family of wrappers"
+#endif
+
+/* vm_flags became read-only in 6.3; the setters came with it. */
+#ifndef HAVE_VM_FLAGS_SET
+static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+
+static inline void vm_flags_clear(struct vm_area_struct *vma,
+				  vm_flags_t flags)
+{
+	vma->vm_flags &= ~flags;
+}
+#endif
+
+/* zap_vma_ptes() was renamed zap_special_vma_range() in 7.x. */
+#if defined(HAVE_ZAP_SPECIAL_VMA_RANGE)
+#define xpmem_zap_vma_range(vma, addr, size) \
+	zap_special_vma_range(vma, addr, size)
+#elif defined(HAVE_ZAP_VMA_PTES)
+#define xpmem_zap_vma_range(vma, addr, size) zap_vma_ptes(vma, addr, size)
+#else
+#error "xpmem needs zap_vma_ptes() or zap_special_vma_range()"
+#endif
+
+/* vma_lookup() arrived in 5.14. */
+#ifndef HAVE_VMA_LOOKUP
+static inline struct vm_area_struct *vma_lookup(struct mm_struct *mm,
+						unsigned long addr)
+{
+	struct vm_area_struct *vma = find_vma(mm, addr);
+
+	if (vma && addr < vma->vm_start)
+		vma = NULL;
+	return vma;
+}
+#endif
+
+/* The vmas argument of pin_user_pages_remote() went away in 6.5. */
+#if defined(HAVE_PIN_USER_PAGES_REMOTE_6)
+#define xpmem_pin_user_pages_remote(mm, start, nr, flags, pages) \
+	pin_user_pages_remote(mm, start, nr, flags, pages, NULL)
+#elif defined(HAVE_PIN_USER_PAGES_REMOTE_7)
+#define xpmem_pin_user_pages_remote(mm, start, nr, flags, pages) \
+	pin_user_pages_remote(mm, start, nr, flags, pages, NULL, NULL)
+#else
+#error "xpmem needs pin_user_pages_remote()"
+#endif
+
+#ifndef HAVE_UNPIN_USER_PAGES_DIRTY_LOCK
+#error "xpmem needs unpin_user_pages_dirty_lock()"
+#endif
+
+/* kmap_local_page() arrived in 5.11. */
+#ifdef HAVE_KMAP_LOCAL_PAGE
+#define xpmem_kmap(page)	kmap_local_page(page)
+#define xpmem_kunmap(page, addr) kunmap_local(addr)
+#else
+#define xpmem_kmap(page)	kmap(page)
+#define xpmem_kunmap(page, addr) kunmap(page)
+#endif
+
+/*
+ * mmput() of the last user runs exit_mmap(): not from a fault handler
+ * holding another mm's lock.
+ */
+#ifdef HAVE_MMPUT_ASYNC
+#define xpmem_mmput_async(mm)	mmput_async(mm)
+#else
+#define xpmem_mmput_async(mm)	mmput(mm)
+#endif
+
+#endif /* XPMEM_COMPAT_H */

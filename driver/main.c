@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * main.c - the /dev/xpmem misc device: contexts, ioctl dispatch, the
+ * module's pseudo file system and module init/exit.
+ *
+ * A context is created by every open of /dev/xpmem and bound to the
+ * opener's mm. It gets its own inode from the module's pseudo file
+ * system and the file's f_mapping points at that inode's mapping, so all
+ * attachment VMAs of the context are in one i_mmap tree, each at a
+ * vm_pgoff range unique within the context; the notifier zaps them with
+ * unmap_mapping_pages() without touching the attacher's mmap_lock.
+ *
+ * Locking rules of the locks owned here:
+ *
+ * ctx->attach_mutex
+ *	Held by ATTACH across vm_mmap(); protects ctx->pending and
+ *	ctx->pending_task (written only under it; ->mmap reads them without
+ *	it, which is safe because only the thread that set them can match
+ *	pending_task == current). Taken before the attacher's mmap_lock,
+ *	never under it.
+ * ctx->lock
+ *	Protects ctx->segs, ctx->next_pgoff and ctx->nr_mapped. A leaf
+ *	apart from seg->lock and att->lock being taken outside it; it may
+ *	be taken under the attacher's mmap_lock (->mmap, ->close). Never
+ *	held across an allocation that may enter reclaim... except the
+ *	short xarray and list updates, which allocate nothing.
+ * ctx->permits
+ *	The xarray's own lock; lookups take a permit reference under it.
+ */
+
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/pseudo_fs.h>
+#include <linux/mount.h>
+#include <linux/miscdevice.h>
+#include <linux/slab.h>
+#include <linux/sched/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include <linux/lockdep.h>
+#include <linux/uaccess.h>
+
+#include "xpmem_internal.h"
+
+#define XPMEM_FS_MAGIC	0x78706d6d	/* "xpmm" */
+
+atomic_long_t xpmem_nr_ctxs = ATOMIC_LONG_INIT(0);
+atomic_long_t xpmem_nr_segs = ATOMIC_LONG_INIT(0);
+atomic_long_t xpmem_nr_permits = ATOMIC_LONG_INIT(0);
+atomic_long_t xpmem_nr_atts = ATOMIC_LONG_INIT(0);
+
+unsigned int xpmem_fault_pages = 64;
+module_param_named(fault_pages, xpmem_fault_pages, uint, 0644);
+MODULE_PARM_DESC(fault_pages,
+		 "Pages mapped around a faulting address (1-512, default 64)");
+
+static struct vfsmount *xpmem_mnt;
+static struct dentry *xpmem_debugfs;
+
+/* Separate class: zapping nests inside other mappings' i_mmap_rwsem. */
+static struct lock_class_key xpmem_i_mmap_key;
+
+static int xpmem_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, XPMEM_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+static struct file_system_type xpmem_fs_type = {
+	.name = "xpmem",
+	.init_fs_context = xpmem_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
+static int xpmem_open(struct inode *inode, struct file *file)
+{
+	struct xpmem_ctx *ctx;
+	struct inode *ctx_inode;
+
+	if (!current->mm)
+		return -EINVAL;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+
+	ctx_inode = alloc_anon_inode(xpmem_mnt->mnt_sb);
+	if (IS_ERR(ctx_inode)) {
+		kfree(ctx);
+		return PTR_ERR(ctx_inode);
+	}
+	lockdep_set_class(&ctx_inode->i_mapping->i_mmap_rwsem,
+			  &xpmem_i_mmap_key);
+
+	mutex_init(&ctx->lock);
+	mutex_init(&ctx->attach_mutex);
+	INIT_LIST_HEAD(&ctx->segs);
+	xa_init_flags(&ctx->permits, XA_FLAGS_ALLOC1);
+	ctx->inode = ctx_inode;
+	ctx->file = file;
+	ctx->mm = current->mm;
+	mmgrab(ctx->mm);
+
+	file->f_mapping = ctx_inode->i_mapping;
+	file->private_data = ctx;
+	atomic_long_inc(&xpmem_nr_ctxs);
+	return 0;
+}
+
+static int xpmem_release(struct inode *inode, struct file *file)
+{
+	struct xpmem_ctx *ctx = file->private_data;
+
+	/*
+	 * Every attachment VMA holds the file, so none is left: only the
+	 * segments made here and the permits got here remain.
+	 */
+	xpmem_seg_remove_all(ctx);
+	xpmem_permit_release_all(ctx);
+	WARN_ON_ONCE(ctx->nr_mapped);
+
+	xa_destroy(&ctx->permits);
+	iput(ctx->inode);
+	mmdrop(ctx->mm);
+	mutex_destroy(&ctx->attach_mutex);
+	mutex_destroy(&ctx->lock);
+	kfree(ctx);
+	atomic_long_dec(&xpmem_nr_ctxs);
+	return 0;
+}
+
+static long xpmem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct xpmem_ctx *ctx = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	bool own = current->mm == ctx->mm;
+
+	switch (cmd) {
+	case XPMEM_CMD_VERSION:
+		return XPMEM_VERSION_ENCODE(XPMEM_VERSION_MAJOR,
+					    XPMEM_VERSION_MINOR,
+					    XPMEM_VERSION_PATCH);
+	case XPMEM_CMD_FORK_BEGIN:
+	case XPMEM_CMD_FORK_END:
+		return 0;
+	case XPMEM_CMD_MAKE:
+		if (!own)
+			return -XPMEM_ERRNO_NOPROC;
+		return xpmem_cmd_make(ctx, uarg);
+	case XPMEM_CMD_GET:
+		if (!own)
+			return -XPMEM_ERRNO_NOPROC;
+		return xpmem_cmd_get(ctx, uarg);
+	case XPMEM_CMD_REMOVE:
+	case XPMEM_CMD_RELEASE:
+	case XPMEM_CMD_ATTACH:
+	case XPMEM_CMD_DETACH:
+		/* Ids are valid only in the process that opened the file. */
+		if (!own)
+			return -EINVAL;
+		break;
+	default:
+		return -ENOTTY;
+	}
+
+	switch (cmd) {
+	case XPMEM_CMD_REMOVE:
+		return xpmem_cmd_remove(ctx, uarg);
+	case XPMEM_CMD_RELEASE:
+		return xpmem_cmd_release(ctx, uarg);
+	case XPMEM_CMD_ATTACH:
+		return xpmem_cmd_attach(ctx, uarg);
+	default:
+		return xpmem_cmd_detach(ctx, uarg);
+	}
+}
+
+static const struct file_operations xpmem_fops = {
+	.owner = THIS_MODULE,
+	.open = xpmem_open,
+	.release = xpmem_release,
+	.unlocked_ioctl = xpmem_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = xpmem_mmap,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice xpmem_miscdev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "xpmem",
+	.fops = &xpmem_fops,
+	.mode = 0666,
+};
+
+static int xpmem_stats_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "contexts %ld\n", atomic_long_read(&xpmem_nr_ctxs));
+	seq_printf(m, "segments %ld\n", atomic_long_read(&xpmem_nr_segs));
+	seq_printf(m, "permits %ld\n", atomic_long_read(&xpmem_nr_permits));
+	seq_printf(m, "attachments %ld\n", atomic_long_read(&xpmem_nr_atts));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(xpmem_stats);
+
+static int __init xpmem_init(void)
+{
+	int ret;
+
+	ret = xpmem_segment_init();
+	if (ret)
+		return ret;
+
+	xpmem_mnt = kern_mount(&xpmem_fs_type);
+	if (IS_ERR(xpmem_mnt)) {
+		ret = PTR_ERR(xpmem_mnt);
+		goto err_seg;
+	}
+
+	ret = misc_register(&xpmem_miscdev);
+	if (ret)
+		goto err_mnt;
+
+	xpmem_debugfs = debugfs_create_dir("xpmem", NULL);
+	debugfs_create_file("stats", 0444, xpmem_debugfs, NULL,
+			    &xpmem_stats_fops);
+
+	pr_info("xpmem: version %s\n", XPMEM_VERSION_STRING);
+	return 0;
+
+err_mnt:
+	kern_unmount(xpmem_mnt);
+err_seg:
+	xpmem_segment_exit();
+	return ret;
+}
+
+static void __exit xpmem_exit(void)
+{
+	debugfs_remove_recursive(xpmem_debugfs);
+	misc_deregister(&xpmem_miscdev);
+	/* Interval notifiers free nothing asynchronously, but be sure. */
+	mmu_notifier_synchronize();
+	kern_unmount(xpmem_mnt);
+	xpmem_segment_exit();
+}
+
+module_init(xpmem_init);
+module_exit(xpmem_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("XPMEM: map the memory of another process");
+MODULE_AUTHOR("The xpmem authors");
+MODULE_VERSION(XPMEM_VERSION_STRING);

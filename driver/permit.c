@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * permit.c - access permits (GET, RELEASE).
+ *
+ * GET checks the caller against the segment's owner, group and mode the
+ * way System V IPC does and stores a permit in the caller's context under
+ * a new apid. The apid is meaningful only in that context. RELEASE takes
+ * the permit out of the context and kills the attachments made through
+ * it; they stay mapped (raising SIGBUS) until unmapped or detached.
+ *
+ * Locking: ctx->permits is guarded by the xarray's own lock; lookups take
+ * a permit reference under it. permit->released and permit->atts are
+ * protected by the segment's lock (see segment.c).
+ */
+
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/cred.h>
+#include <linux/capability.h>
+#include <linux/uaccess.h>
+
+#include "xpmem_internal.h"
+
+static void xpmem_permit_free(struct kref *ref)
+{
+	struct xpmem_permit *permit = container_of(ref, struct xpmem_permit,
+						   ref);
+
+	WARN_ON_ONCE(!list_empty(&permit->atts));
+	xpmem_seg_put(permit->seg);
+	kfree(permit);
+	atomic_long_dec(&xpmem_nr_permits);
+}
+
+/**
+ * xpmem_permit_put() - drop a permit reference
+ * @permit: the permit
+ *
+ * Frees the permit with the last reference. Process context only.
+ */
+void xpmem_permit_put(struct xpmem_permit *permit)
+{
+	kref_put(&permit->ref, xpmem_permit_free);
+}
+
+/**
+ * xpmem_permit_lookup() - find a permit of a context by apid
+ * @ctx: the context
+ * @apid: the id from GET
+ *
+ * Return: the permit with a new reference, or NULL.
+ */
+struct xpmem_permit *xpmem_permit_lookup(struct xpmem_ctx *ctx, s64 apid)
+{
+	struct xpmem_permit *permit;
+
+	if (apid <= 0 || apid > INT_MAX)
+		return NULL;
+
+	xa_lock(&ctx->permits);
+	permit = xa_load(&ctx->permits, (unsigned long)apid);
+	if (permit)
+		kref_get(&permit->ref);
+	xa_unlock(&ctx->permits);
+	return permit;
+}
+
+/* Like ipcperms(): owner, then group (supplementary too), then others. */
+static int xpmem_check_access(struct xpmem_seg *seg, bool write)
+{
+	const struct cred *cred = current_cred();
+	unsigned int want = write ? 06 : 04;
+	unsigned int granted;
+
+	if (uid_eq(cred->euid, seg->euid))
+		granted = seg->mode >> 6;
+	else if (in_group_p(seg->egid))
+		granted = seg->mode >> 3;
+	else
+		granted = seg->mode;
+
+	if ((granted & want) == want)
+		return 0;
+	if (ns_capable(seg->user_ns, CAP_IPC_OWNER))
+		return 0;
+	return -EACCES;
+}
+
+/**
+ * xpmem_cmd_get() - GET: ask for access to a segment
+ * @ctx: the caller's context (bound to current->mm)
+ * @uarg: user pointer to struct xpmem_cmd_get
+ *
+ * permit_type and permit_value are ignored, as by the earlier modules'
+ * clients.
+ *
+ * Return: 0 with the apid written back, -EINVAL for bad flags, -ENOENT
+ * for a segment that is not live (removed, or its owner has exited),
+ * -EACCES when the mode does not allow the access, or another negative
+ * errno.
+ */
+int xpmem_cmd_get(struct xpmem_ctx *ctx, struct xpmem_cmd_get __user *uarg)
+{
+	struct xpmem_cmd_get args;
+	struct xpmem_permit *permit;
+	struct xpmem_seg *seg;
+	int ret;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.flags != XPMEM_RDONLY && args.flags != XPMEM_RDWR)
+		return -EINVAL;
+
+	seg = xpmem_seg_lookup(args.segid);
+	if (!seg)
+		return -ENOENT;
+	if (READ_ONCE(seg->removed) || !mmget_not_zero(seg->mm)) {
+		ret = -ENOENT;
+		goto err_seg;
+	}
+	mmput(seg->mm);
+
+	ret = xpmem_check_access(seg, args.flags == XPMEM_RDWR);
+	if (ret)
+		goto err_seg;
+
+	permit = kzalloc(sizeof(*permit), GFP_KERNEL);
+	if (!permit) {
+		ret = -ENOMEM;
+		goto err_seg;
+	}
+	kref_init(&permit->ref);
+	INIT_LIST_HEAD(&permit->atts);
+	permit->seg = seg;	/* takes over the lookup's reference */
+	permit->writable = args.flags == XPMEM_RDWR;
+	atomic_long_inc(&xpmem_nr_permits);
+
+	ret = xa_alloc_cyclic(&ctx->permits, &permit->apid, permit,
+			      XA_LIMIT(1, INT_MAX), &ctx->next_apid, GFP_KERNEL);
+	if (ret < 0) {
+		xpmem_permit_put(permit);
+		return ret == -EBUSY ? -ENOSPC : ret;
+	}
+
+	if (put_user((s64)permit->apid, &uarg->apid)) {
+		if (xa_erase(&ctx->permits, permit->apid) == permit)
+			xpmem_permit_put(permit);
+		return -EFAULT;
+	}
+	return 0;
+
+err_seg:
+	xpmem_seg_put(seg);
+	return ret;
+}
+
+/* Take a permit out of use: no new attachment, the existing ones dead. */
+static void xpmem_permit_kill(struct xpmem_permit *permit)
+{
+	struct xpmem_seg *seg = permit->seg;
+	struct xpmem_att *att;
+
+	mutex_lock(&seg->lock);
+	permit->released = true;
+	list_for_each_entry(att, &permit->atts, permit_node)
+		xpmem_att_kill(att);
+	mutex_unlock(&seg->lock);
+}
+
+/**
+ * xpmem_cmd_release() - RELEASE: give a permit back
+ * @ctx: the caller's context
+ * @uarg: user pointer to struct xpmem_cmd_release
+ *
+ * Return: 0, -EINVAL for an apid that is not valid in this context, or
+ * -EFAULT.
+ */
+int xpmem_cmd_release(struct xpmem_ctx *ctx,
+		      struct xpmem_cmd_release __user *uarg)
+{
+	struct xpmem_cmd_release args;
+	struct xpmem_permit *permit;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.apid <= 0 || args.apid > INT_MAX)
+		return -EINVAL;
+
+	permit = xa_erase(&ctx->permits, (unsigned long)args.apid);
+	if (!permit)
+		return -EINVAL;
+
+	xpmem_permit_kill(permit);
+	xpmem_permit_put(permit);	/* the table's reference */
+	return 0;
+}
+
+/**
+ * xpmem_permit_release_all() - release every permit of a context
+ * @ctx: the context being released
+ */
+void xpmem_permit_release_all(struct xpmem_ctx *ctx)
+{
+	struct xpmem_permit *permit;
+	unsigned long apid;
+
+	xa_for_each(&ctx->permits, apid, permit) {
+		if (xa_erase(&ctx->permits, apid) != permit)
+			continue;
+		xpmem_permit_kill(permit);
+		xpmem_permit_put(permit);
+	}
+}

@@ -1,0 +1,288 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# probe.sh - find out which kernel interfaces the target kernel offers.
+#
+# Usage: probe.sh KDIR OUTPUT [make variables...]
+#
+# Every probe is one tiny translation unit compiled against KDIR with the
+# kernel's own flags (one make -k invocation for all of them). A feature
+# is present if and only if its object file was built. The results are
+# written to OUTPUT as HAVE_* defines; compat.h turns them into shims.
+# Probes of exports read KDIR/Module.symvers.
+#
+# The make variables (CC=..., LLVM=...) are passed to the probe build so
+# that it uses the same compiler as the module build.
+
+set -u
+
+kdir=$1
+out=$2
+shift 2
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/xpmem-probe.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+names=""
+
+# probe NAME: the translation unit is read from standard input.
+probe() {
+	{
+		echo '#include <linux/module.h>'
+		cat
+		echo 'MODULE_LICENSE("GPL");'
+	} > "$tmp/$1.c"
+	names="$names $1"
+}
+
+probe xpmem_sanity <<'EOF'
+int xpmem_probe(int x);
+int xpmem_probe(int x) { return x + 1; }
+EOF
+
+probe HAVE_VM_FLAGS_SET <<'EOF'
+#include <linux/mm.h>
+void xpmem_probe(struct vm_area_struct *vma);
+void xpmem_probe(struct vm_area_struct *vma)
+{
+	vm_flags_t f = VM_IO;
+
+	vm_flags_set(vma, f);
+	vm_flags_clear(vma, f);
+}
+EOF
+
+probe HAVE_VM_OPS_MAY_SPLIT <<'EOF'
+#include <linux/mm.h>
+static int xpmem_probe_fn(struct vm_area_struct *vma, unsigned long addr)
+{
+	return 0;
+}
+const struct vm_operations_struct xpmem_probe = {
+	.may_split = xpmem_probe_fn,
+};
+EOF
+
+probe HAVE_ZAP_SPECIAL_VMA_RANGE <<'EOF'
+#include <linux/mm.h>
+void xpmem_probe(struct vm_area_struct *vma);
+void xpmem_probe(struct vm_area_struct *vma)
+{
+	unsigned long addr = 0, size = 0;
+
+	zap_special_vma_range(vma, addr, size);
+}
+EOF
+
+probe HAVE_ZAP_VMA_PTES <<'EOF'
+#include <linux/mm.h>
+void xpmem_probe(struct vm_area_struct *vma);
+void xpmem_probe(struct vm_area_struct *vma)
+{
+	unsigned long addr = 0, size = 0;
+
+	zap_vma_ptes(vma, addr, size);
+}
+EOF
+
+probe HAVE_PIN_USER_PAGES_REMOTE_6 <<'EOF'
+#include <linux/mm.h>
+long xpmem_probe(struct mm_struct *mm);
+long xpmem_probe(struct mm_struct *mm)
+{
+	struct page *page = NULL;
+	struct page **pages = &page;
+	unsigned long start = 0, nr = 1;
+	unsigned int gup_flags = 0;
+	int *locked = NULL;
+
+	return pin_user_pages_remote(mm, start, nr, gup_flags, pages, locked);
+}
+EOF
+
+probe HAVE_PIN_USER_PAGES_REMOTE_7 <<'EOF'
+#include <linux/mm.h>
+long xpmem_probe(struct mm_struct *mm);
+long xpmem_probe(struct mm_struct *mm)
+{
+	struct page *page = NULL;
+	struct page **pages = &page;
+	struct vm_area_struct **vmas = NULL;
+	unsigned long start = 0, nr = 1;
+	unsigned int gup_flags = 0;
+	int *locked = NULL;
+
+	return pin_user_pages_remote(mm, start, nr, gup_flags, pages, vmas,
+				     locked);
+}
+EOF
+
+probe HAVE_VMA_LOOKUP <<'EOF'
+#include <linux/mm.h>
+struct vm_area_struct *xpmem_probe(struct mm_struct *mm);
+struct vm_area_struct *xpmem_probe(struct mm_struct *mm)
+{
+	unsigned long addr = 0;
+
+	return vma_lookup(mm, addr);
+}
+EOF
+
+probe HAVE_MMAP_READ_TRYLOCK <<'EOF'
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+bool xpmem_probe(struct mm_struct *mm);
+bool xpmem_probe(struct mm_struct *mm)
+{
+	if (mmap_read_lock_killable(mm))
+		return false;
+	mmap_read_unlock(mm);
+	return mmap_read_trylock(mm);
+}
+EOF
+
+probe HAVE_HMM_RANGE_FAULT <<'EOF'
+#include <linux/hmm.h>
+int xpmem_probe(struct hmm_range *range);
+int xpmem_probe(struct hmm_range *range)
+{
+	unsigned long pfn = 0;
+
+	return hmm_range_fault(range) + (int)hmm_pfn_to_map_order(pfn);
+}
+EOF
+
+probe HAVE_HUGE_FAULT_PE_SIZE <<'EOF'
+#include <linux/mm.h>
+enum page_entry_size xpmem_probe = PE_SIZE_PMD;
+EOF
+
+probe HAVE_PMD_SPECIAL <<'EOF'
+#include <linux/mm.h>
+#include <linux/pgtable.h>
+bool xpmem_probe(pmd_t pmd);
+bool xpmem_probe(pmd_t pmd)
+{
+	return pmd_special(pmd);
+}
+EOF
+
+probe HAVE_INIT_PSEUDO <<'EOF'
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/pseudo_fs.h>
+struct inode *xpmem_probe(struct fs_context *fc, struct super_block *sb);
+struct inode *xpmem_probe(struct fs_context *fc, struct super_block *sb)
+{
+	unsigned long magic = 1;
+
+	if (!init_pseudo(fc, magic))
+		return NULL;
+	return alloc_anon_inode(sb);
+}
+EOF
+
+probe HAVE_KMAP_LOCAL_PAGE <<'EOF'
+#include <linux/highmem.h>
+void xpmem_probe(struct page *page);
+void xpmem_probe(struct page *page)
+{
+	void *p = kmap_local_page(page);
+
+	kunmap_local(p);
+}
+EOF
+
+probe HAVE_UNPIN_USER_PAGES_DIRTY_LOCK <<'EOF'
+#include <linux/mm.h>
+void xpmem_probe(struct page *page);
+void xpmem_probe(struct page *page)
+{
+	struct page *pages[1] = { page };
+	unsigned long npages = 1;
+	bool dirty = true;
+
+	unpin_user_pages_dirty_lock(pages, npages, dirty);
+}
+EOF
+
+probe HAVE_APPLY_TO_PAGE_RANGE <<'EOF'
+#include <linux/mm.h>
+static int xpmem_probe_fn(pte_t *pte, unsigned long addr, void *data)
+{
+	return 0;
+}
+int xpmem_probe(struct mm_struct *mm);
+int xpmem_probe(struct mm_struct *mm)
+{
+	unsigned long addr = 0, size = 0;
+
+	return apply_to_page_range(mm, addr, size, xpmem_probe_fn, NULL);
+}
+EOF
+
+probe HAVE_MMPUT_ASYNC <<'EOF'
+#include <linux/sched/mm.h>
+void xpmem_probe(struct mm_struct *mm);
+void xpmem_probe(struct mm_struct *mm)
+{
+	mmput_async(mm);
+}
+EOF
+
+{
+	echo 'obj-m :='
+	for n in $names; do
+		echo "obj-m += $n.o"
+	done
+} > "$tmp/Kbuild"
+
+targets=""
+for n in $names; do
+	targets="$targets $n.o"
+done
+
+# The parent make's exported state (sub_make_done, KBUILD_EXTMOD,
+# MAKEFLAGS...) must not leak into the probe build: start it afresh.
+# shellcheck disable=SC2086
+env -i PATH="$PATH" HOME="${HOME:-/}" TMPDIR="${TMPDIR:-/tmp}" \
+	make -k -s -C "$kdir" M="$tmp" "$@" $targets \
+	> "$tmp/build.log" 2>&1
+
+if [ ! -f "$tmp/xpmem_sanity.o" ]; then
+	echo "xpmem probe: the compiler cannot build a trivial module against $kdir:" >&2
+	tail -n 20 "$tmp/build.log" >&2
+	exit 1
+fi
+
+symvers="$kdir/Module.symvers"
+exported() {
+	if [ -f "$symvers" ]; then
+		grep -q "[[:space:]]$1[[:space:]]" "$symvers"
+	else
+		return 0
+	fi
+}
+
+{
+	echo '/* Generated by driver/probe.sh; do not edit. */'
+	echo '#ifndef XPMEM_COMPAT_GEN_H'
+	echo '#define XPMEM_COMPAT_GEN_H'
+	for n in $names; do
+		[ "$n" = xpmem_sanity ] && continue
+		if [ -f "$tmp/$n.o" ]; then
+			echo "#define $n 1"
+		else
+			echo "/* #undef $n */"
+		fi
+	done
+	for sym in unmap_mapping_pages apply_to_page_range hmm_range_fault \
+		   mmu_interval_notifier_insert; do
+		if exported "$sym"; then
+			echo "#define HAVE_EXPORT_$(echo "$sym" | tr a-z A-Z) 1"
+		else
+			echo "/* #undef HAVE_EXPORT_$(echo "$sym" | tr a-z A-Z) */"
+		fi
+	done
+	echo '#endif'
+} > "$out.tmp" && mv -f "$out.tmp" "$out"

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * segment.c - exported ranges of an owner's address space (MAKE, REMOVE).
+ *
+ * Segments are found by segid in a global xarray that holds one
+ * reference per live segment. MAKE records the owner's credentials and
+ * mm; REMOVE (or the release of the owner's context) takes the segment
+ * out of the table and kills every attachment of it: their entries are
+ * zapped and the next access raises SIGBUS, but the VMAs stay until the
+ * attacher unmaps or detaches them.
+ *
+ * Locking rules of the locks owned here:
+ *
+ * xpmem_segs (the xarray's own spinlock)
+ *	Lookups take a segment reference under it; a segment is in the
+ *	table only while the table's reference is held.
+ * seg->lock (mutex)
+ *	Protects seg->removed, seg->atts and, for every permit of the
+ *	segment, permit->released and permit->atts. Taken outside
+ *	att->lock and outside the attacher's i_mmap_rwsem (zapping an
+ *	attachment under it); taken under the attacher's mmap_lock by
+ *	->close. Never taken from the notifier.
+ * Removal of a segment is claimed by taking it off its owner's list
+ * (ctx->segs, under ctx->lock), so it runs exactly once.
+ */
+
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/cred.h>
+#include <linux/user_namespace.h>
+#include <linux/overflow.h>
+#include <linux/uaccess.h>
+
+#include "xpmem_internal.h"
+
+static DEFINE_XARRAY_ALLOC1(xpmem_segs);
+static u32 xpmem_next_segid;
+
+/**
+ * xpmem_segment_init() - set up the segment table
+ *
+ * Return: 0.
+ */
+int xpmem_segment_init(void)
+{
+	return 0;
+}
+
+/**
+ * xpmem_segment_exit() - tear down the segment table at module unload
+ *
+ * Every context is released by then, so the table is empty.
+ */
+void xpmem_segment_exit(void)
+{
+	WARN_ON_ONCE(!xa_empty(&xpmem_segs));
+	xa_destroy(&xpmem_segs);
+}
+
+static void xpmem_seg_free(struct kref *ref)
+{
+	struct xpmem_seg *seg = container_of(ref, struct xpmem_seg, ref);
+
+	WARN_ON_ONCE(!list_empty(&seg->atts));
+	mmdrop(seg->mm);
+	put_user_ns(seg->user_ns);
+	mutex_destroy(&seg->lock);
+	kfree(seg);
+	atomic_long_dec(&xpmem_nr_segs);
+}
+
+/**
+ * xpmem_seg_put() - drop a segment reference
+ * @seg: the segment
+ *
+ * Frees the segment with the last reference. Process context only.
+ */
+void xpmem_seg_put(struct xpmem_seg *seg)
+{
+	kref_put(&seg->ref, xpmem_seg_free);
+}
+
+/**
+ * xpmem_seg_lookup() - find a live segment by segid
+ * @segid: the id from MAKE
+ *
+ * Return: the segment with a new reference, or NULL if there is no live
+ * segment with that id.
+ */
+struct xpmem_seg *xpmem_seg_lookup(s64 segid)
+{
+	struct xpmem_seg *seg;
+
+	if (segid <= 0 || segid > INT_MAX)
+		return NULL;
+
+	xa_lock(&xpmem_segs);
+	seg = xa_load(&xpmem_segs, (unsigned long)segid);
+	if (seg)
+		kref_get(&seg->ref);
+	xa_unlock(&xpmem_segs);
+	return seg;
+}
+
+/*
+ * Tear a segment down: no new attachment, every existing one killed,
+ * out of the table. The caller has claimed the removal by taking the
+ * segment off its owner's list and holds a reference.
+ */
+static void xpmem_seg_do_remove(struct xpmem_seg *seg)
+{
+	struct xpmem_att *att;
+
+	mutex_lock(&seg->lock);
+	seg->removed = true;
+	list_for_each_entry(att, &seg->atts, seg_node)
+		xpmem_att_kill(att);
+	mutex_unlock(&seg->lock);
+
+	xa_erase(&xpmem_segs, seg->segid);
+	xpmem_seg_put(seg);	/* the table's reference */
+}
+
+/**
+ * xpmem_cmd_make() - MAKE: export a range of the caller's address space
+ * @ctx: the caller's context (bound to current->mm)
+ * @uarg: user pointer to struct xpmem_cmd_make
+ *
+ * Return: 0 with the segid written back, or a negative errno.
+ */
+int xpmem_cmd_make(struct xpmem_ctx *ctx, struct xpmem_cmd_make __user *uarg)
+{
+	struct xpmem_cmd_make args;
+	unsigned long limit = TASK_SIZE;
+	unsigned long vaddr, size;
+	struct xpmem_seg *seg;
+	int ret;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+
+	if (args.permit_type != XPMEM_PERMIT_MODE || args.permit_value & ~0777ULL)
+		return -EINVAL;
+	if (!PAGE_ALIGNED(args.vaddr) || args.vaddr >= limit)
+		return -EINVAL;
+	vaddr = args.vaddr;
+	if (args.size == XPMEM_MAXADDR_SIZE) {
+		size = limit - vaddr;
+	} else {
+		if (!args.size || !PAGE_ALIGNED(args.size) ||
+		    args.size > limit - vaddr)
+			return -EINVAL;
+		size = args.size;
+	}
+
+	seg = kzalloc(sizeof(*seg), GFP_KERNEL);
+	if (!seg)
+		return -ENOMEM;
+	kref_init(&seg->ref);
+	mutex_init(&seg->lock);
+	INIT_LIST_HEAD(&seg->atts);
+	INIT_LIST_HEAD(&seg->ctx_node);
+	seg->vaddr = vaddr;
+	seg->size = size;
+	seg->mode = args.permit_value;
+	seg->euid = current_euid();
+	seg->egid = current_egid();
+	seg->user_ns = get_user_ns(current_user_ns());
+	seg->mm = ctx->mm;
+	mmgrab(seg->mm);
+	seg->owner = ctx;
+	atomic_long_inc(&xpmem_nr_segs);
+
+	/* Put it on the owner's list first: it is removable once visible. */
+	mutex_lock(&ctx->lock);
+	list_add_tail(&seg->ctx_node, &ctx->segs);
+	mutex_unlock(&ctx->lock);
+
+	ret = xa_alloc_cyclic(&xpmem_segs, &seg->segid, seg,
+			      XA_LIMIT(1, INT_MAX), &xpmem_next_segid,
+			      GFP_KERNEL);
+	if (ret < 0) {
+		mutex_lock(&ctx->lock);
+		list_del(&seg->ctx_node);
+		mutex_unlock(&ctx->lock);
+		xpmem_seg_put(seg);
+		return ret == -EBUSY ? -ENOSPC : ret;
+	}
+
+	if (put_user((s64)seg->segid, &uarg->segid)) {
+		bool mine;
+
+		mutex_lock(&ctx->lock);
+		mine = !list_empty(&seg->ctx_node);
+		list_del_init(&seg->ctx_node);
+		mutex_unlock(&ctx->lock);
+		if (mine)
+			xpmem_seg_do_remove(seg);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+/**
+ * xpmem_cmd_remove() - REMOVE: withdraw a segment made by this context
+ * @ctx: the caller's context
+ * @uarg: user pointer to struct xpmem_cmd_remove
+ *
+ * Return: 0, -ENOENT for an unknown segid, -EPERM if another context
+ * made the segment, or another negative errno.
+ */
+int xpmem_cmd_remove(struct xpmem_ctx *ctx,
+		     struct xpmem_cmd_remove __user *uarg)
+{
+	struct xpmem_cmd_remove args;
+	struct xpmem_seg *seg;
+	bool mine;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+
+	seg = xpmem_seg_lookup(args.segid);
+	if (!seg)
+		return -ENOENT;
+	if (seg->owner != ctx) {
+		xpmem_seg_put(seg);
+		return -EPERM;
+	}
+
+	mutex_lock(&ctx->lock);
+	mine = !list_empty(&seg->ctx_node);
+	list_del_init(&seg->ctx_node);
+	mutex_unlock(&ctx->lock);
+
+	if (mine)
+		xpmem_seg_do_remove(seg);
+	xpmem_seg_put(seg);
+	return mine ? 0 : -ENOENT;
+}
+
+/**
+ * xpmem_seg_remove_all() - remove every segment made by a context
+ * @ctx: the context being released
+ */
+void xpmem_seg_remove_all(struct xpmem_ctx *ctx)
+{
+	struct xpmem_seg *seg;
+
+	for (;;) {
+		mutex_lock(&ctx->lock);
+		seg = list_first_entry_or_null(&ctx->segs, struct xpmem_seg,
+					       ctx_node);
+		if (seg)
+			list_del_init(&seg->ctx_node);
+		mutex_unlock(&ctx->lock);
+		if (!seg)
+			break;
+		xpmem_seg_do_remove(seg);
+	}
+}

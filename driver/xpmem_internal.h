@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * xpmem_internal.h - objects shared by the files of the xpmem module.
+ *
+ * Objects and their references:
+ *
+ *   context (struct xpmem_ctx, main.c): one per open of /dev/xpmem, bound
+ *     to the opener's mm. Freed when the file is released, which happens
+ *     only after every attachment VMA made through it is gone (each VMA
+ *     holds the file).
+ *   segment (struct xpmem_seg, segment.c): refcounted. The global segid
+ *     xarray holds one reference while the segment is live; every permit
+ *     holds one.
+ *   permit (struct xpmem_permit, permit.c): refcounted. The context's apid
+ *     xarray holds one reference until RELEASE; every attachment holds one.
+ *   attachment (struct xpmem_att, attach.c): owned by its VMA (refcounted
+ *     by VMA copies through ->open/->close); freed by the last ->close or
+ *     by a failed ATTACH.
+ *
+ * Which lock protects what is written at the top of the file that owns
+ * the lock: ctx->lock and ctx->attach_mutex in main.c, seg->lock in
+ * segment.c, att->lock in attach.c. The lock order is in fault.c.
+ */
+#ifndef XPMEM_INTERNAL_H
+#define XPMEM_INTERNAL_H
+
+#include <linux/types.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/xarray.h>
+#include <linux/mm_types.h>
+#include <linux/mmu_notifier.h>
+#include <linux/uidgid.h>
+#include <linux/atomic.h>
+
+#include <xpmem/xpmem_uapi.h>
+
+#include "compat.h"
+
+struct file;
+struct inode;
+struct user_namespace;
+struct xpmem_att;
+
+/**
+ * struct xpmem_ctx - the state of one open of /dev/xpmem
+ * @mm: the opener's mm (mmgrab'ed); commands are accepted only from it
+ * @inode: private inode; the file's f_mapping points at its i_mapping
+ * @file: the open file (not refcounted: the context lives inside it)
+ * @lock: protects @segs, @next_pgoff and @nr_mapped
+ * @segs: segments made through this context (struct xpmem_seg.ctx_node)
+ * @permits: apid -> struct xpmem_permit
+ * @next_apid: cyclic allocation cursor of @permits
+ * @attach_mutex: serialises ATTACH and guards @pending
+ * @pending: the attachment whose VMA vm_mmap() is creating right now
+ * @pending_task: the thread running that vm_mmap()
+ * @next_pgoff: bump allocator of vm_pgoff ranges in @inode's mapping
+ * @nr_mapped: attachments holding a pgoff range; the allocator is reset
+ *	when it drops to zero
+ */
+struct xpmem_ctx {
+	struct mm_struct *mm;
+	struct inode *inode;
+	struct file *file;
+
+	struct mutex lock;
+	struct list_head segs;
+	struct xarray permits;
+	u32 next_apid;
+
+	struct mutex attach_mutex;
+	struct xpmem_att *pending;
+	struct task_struct *pending_task;
+
+	unsigned long next_pgoff;
+	unsigned long nr_mapped;
+};
+
+/**
+ * struct xpmem_seg - an exported range of the owner's address space
+ * @ref: references (segid table while live, permits)
+ * @segid: the id handed out by MAKE
+ * @vaddr: start of the range in the owner's mm (page aligned)
+ * @size: size of the range (page aligned, non-zero)
+ * @mode: permission bits within 0777
+ * @euid: owner's effective uid at MAKE
+ * @egid: owner's effective gid at MAKE
+ * @user_ns: owner's user namespace (for CAP_IPC_OWNER)
+ * @mm: owner's mm (mmgrab'ed)
+ * @owner: context that made it; only it may REMOVE
+ * @ctx_node: entry in owner->segs (protected by owner->lock)
+ * @lock: protects @removed and @atts
+ * @removed: REMOVE (or the owner's release) has run
+ * @atts: attachments of this segment (struct xpmem_att.seg_node)
+ */
+struct xpmem_seg {
+	struct kref ref;
+	u32 segid;
+	unsigned long vaddr;
+	unsigned long size;
+	umode_t mode;
+	kuid_t euid;
+	kgid_t egid;
+	struct user_namespace *user_ns;
+	struct mm_struct *mm;
+	struct xpmem_ctx *owner;
+	struct list_head ctx_node;
+
+	struct mutex lock;
+	bool removed;
+	struct list_head atts;
+};
+
+/**
+ * struct xpmem_permit - the result of GET, valid in one context
+ * @ref: references (apid table until RELEASE, attachments)
+ * @apid: the id handed out by GET
+ * @seg: the segment (a reference is held)
+ * @writable: XPMEM_RDWR was asked for and granted
+ * @released: RELEASE has run (protected by seg->lock)
+ * @atts: attachments made through this permit (protected by seg->lock)
+ */
+struct xpmem_permit {
+	struct kref ref;
+	u32 apid;
+	struct xpmem_seg *seg;
+	bool writable;
+	bool released;
+	struct list_head atts;
+};
+
+/**
+ * struct xpmem_att - one attached window, mapped by one VMA
+ * @notifier: interval notifier on the owner's mm over the source range
+ * @ref: references (the ATTACH ioctl while it runs, each VMA)
+ * @lock: protects @dead, @pgoff and @mapped against the notifier and
+ *	orders PTE insertion against invalidation
+ * @dead: the segment or permit went away, or the owner's mm is gone;
+ *	faults raise SIGBUS
+ * @mapped: @pgoff is valid and the VMA is (being) inserted
+ * @pgoff: first page offset of the VMA in the context's mapping
+ * @ctx: the attaching context
+ * @permit: the permit used (a reference is held)
+ * @owner_mm: the segment owner's mm (kept by the notifier's mmgrab)
+ * @src_start: first source address (page aligned)
+ * @npages: number of pages of the window
+ * @writable: the window may be mapped writable
+ * @registered: @notifier is inserted
+ * @linked: on the segment's and the permit's lists
+ * @vma_count: VMAs holding a reference (a failed mremap copies one)
+ * @seg_node: entry in seg->atts
+ * @permit_node: entry in permit->atts
+ */
+struct xpmem_att {
+	struct mmu_interval_notifier notifier;
+	struct kref ref;
+	struct mutex lock;
+	bool dead;
+	bool mapped;
+	unsigned long pgoff;
+
+	struct xpmem_ctx *ctx;
+	struct xpmem_permit *permit;
+	struct mm_struct *owner_mm;
+	unsigned long src_start;
+	unsigned long npages;
+	bool writable;
+	bool registered;
+	bool linked;
+	atomic_t vma_count;
+
+	struct list_head seg_node;
+	struct list_head permit_node;
+};
+
+/* Object counters (main.c), read through debugfs. */
+extern atomic_long_t xpmem_nr_ctxs;
+extern atomic_long_t xpmem_nr_segs;
+extern atomic_long_t xpmem_nr_permits;
+extern atomic_long_t xpmem_nr_atts;
+
+/* main.c */
+extern unsigned int xpmem_fault_pages;
+
+/* segment.c */
+int xpmem_segment_init(void);
+void xpmem_segment_exit(void);
+int xpmem_cmd_make(struct xpmem_ctx *ctx, struct xpmem_cmd_make __user *uarg);
+int xpmem_cmd_remove(struct xpmem_ctx *ctx,
+		     struct xpmem_cmd_remove __user *uarg);
+struct xpmem_seg *xpmem_seg_lookup(s64 segid);
+void xpmem_seg_put(struct xpmem_seg *seg);
+void xpmem_seg_remove_all(struct xpmem_ctx *ctx);
+
+/* permit.c */
+int xpmem_cmd_get(struct xpmem_ctx *ctx, struct xpmem_cmd_get __user *uarg);
+int xpmem_cmd_release(struct xpmem_ctx *ctx,
+		      struct xpmem_cmd_release __user *uarg);
+struct xpmem_permit *xpmem_permit_lookup(struct xpmem_ctx *ctx, s64 apid);
+void xpmem_permit_put(struct xpmem_permit *permit);
+void xpmem_permit_release_all(struct xpmem_ctx *ctx);
+
+/* attach.c */
+int xpmem_cmd_attach(struct xpmem_ctx *ctx,
+		     struct xpmem_cmd_attach __user *uarg);
+int xpmem_cmd_detach(struct xpmem_ctx *ctx,
+		     struct xpmem_cmd_detach __user *uarg);
+int xpmem_mmap(struct file *file, struct vm_area_struct *vma);
+void xpmem_att_kill(struct xpmem_att *att);
+void xpmem_att_zap(struct xpmem_att *att, unsigned long first,
+		   unsigned long count);
+
+/* fault.c */
+vm_fault_t xpmem_fault(struct vm_fault *vmf);
+vm_fault_t xpmem_pfn_mkwrite(struct vm_fault *vmf);
+
+/* notifier.c */
+extern const struct mmu_interval_notifier_ops xpmem_notifier_ops;
+
+#endif /* XPMEM_INTERNAL_H */
