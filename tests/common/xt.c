@@ -305,8 +305,11 @@ void xt_drop_privs(uid_t uid, gid_t gid, int ngroups, const gid_t *groups)
 	XT_ASSERT_EQ(getegid(), gid);
 	if (uid != 0)
 		XT_ASSERT(setuid(0) == -1);
-	/* a credential change clears the parent-death signal: set it again */
+	/* a credential change clears the parent-death signal: set it again;
+	 * it also makes the process non-dumpable, which would leave its
+	 * /proc files (uid_map, mem) owned by root */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_DUMPABLE, 1);
 }
 
 /* ---- processes ---------------------------------------------------------- */

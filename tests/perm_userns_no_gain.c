@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A process in a new user namespace, mapped to root inside it, has
+ * CAP_IPC_OWNER only in that namespace: it gains nothing over another
+ * user's segment. bob unshares CLONE_NEWUSER and still gets EACCES for
+ * alice's 0600 segment (RDONLY and RDWR), while alice's 0604 segment
+ * remains readable for him as "other". Skipped when unprivileged user
+ * namespaces are not available.
+ */
+#include "xt.h"
+
+#include <fcntl.h>
+#include <sched.h>
+
+static void write_map(const char *path, const char *s)
+{
+	int r = xt_write_file(path, s);
+	if (r)
+		XT_FAIL("write %s: %s", path, strerror(-r));
+}
+
+int main(void)
+{
+	size_t ps = XT_PS;
+	struct xt_chan ch;
+	int fd;
+	pid_t alice, bob;
+
+	xt_require_root();
+	xt_chan_init(&ch);
+	alice = xt_fork();
+	if (alice == 0) {
+		gid_t g = XT_ALICE;
+		xt_drop_privs(XT_ALICE, XT_ALICE, 1, &g);
+		fd = xt_chan_end(&ch, 1);
+		char *buf = xt_map_anon(2 * ps);
+		xt_fill(buf, 2 * ps, 151, 0);
+		xt_send_u64(fd, xt_make(buf, ps, 0600));
+		xt_send_u64(fd, xt_make(buf + ps, ps, 0604));
+		xt_expect_u64(fd, 1);
+		return 0;
+	}
+	fd = xt_chan_end(&ch, 0);
+	xpmem_segid_t s = xt_recv_u64(fd), s4 = xt_recv_u64(fd);
+
+	bob = xt_fork();
+	if (bob == 0) {
+		gid_t g = XT_BOB;
+		char map[64];
+		xt_drop_privs(XT_BOB, XT_BOB, 1, &g);
+		if (unshare(CLONE_NEWUSER) != 0)
+			xt_skip("unshare(CLONE_NEWUSER): %s", strerror(errno));
+		snprintf(map, sizeof(map), "0 %d 1", XT_BOB);
+		write_map("/proc/self/setgroups", "deny");
+		write_map("/proc/self/uid_map", map);
+		write_map("/proc/self/gid_map", map);
+		XT_ASSERT_EQ(geteuid(), 0);
+		xt_info("bob is uid 0 in his user namespace");
+		XT_ERR(xpmem_get(s, XPMEM_RDONLY, XPMEM_PERMIT_MODE, NULL), EACCES);
+		XT_ERR(xpmem_get(s, XPMEM_RDWR, XPMEM_PERMIT_MODE, NULL), EACCES);
+		XT_ERR(xpmem_get(s4, XPMEM_RDWR, XPMEM_PERMIT_MODE, NULL), EACCES);
+		xpmem_apid_t a = xt_get(s4, XPMEM_RDONLY);
+		char *p = xt_attach(a, 0, ps, NULL);
+		XT_ASSERT_PATTERN(p, ps, 151, ps);
+		XT_EXPECT_SIG(xt_probe_write(p, 0), SIGSEGV);
+		xt_detach(p);
+		return 0;
+	}
+	xt_wait_ok(bob);
+	xt_send_u64(fd, 1);
+	xt_wait_ok(alice);
+	return 0;
+}
