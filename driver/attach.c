@@ -92,8 +92,8 @@ static void xpmem_att_put(struct xpmem_att *att)
 void xpmem_att_zap(struct xpmem_att *att, unsigned long first,
 		   unsigned long count)
 {
-	unmap_mapping_pages(att->ctx->inode->i_mapping, att->pgoff + first,
-			    count, true);
+	xpmem_unmap_mapping_pages(att->ctx->inode->i_mapping,
+				  att->pgoff + first, count);
 }
 
 /**

@@ -31,9 +31,6 @@
 #error "xpmem needs apply_to_page_range() with the three-argument callback"
 #endif
 
-#ifndef HAVE_EXPORT_UNMAP_MAPPING_PAGES
-#error "xpmem needs unmap_mapping_pages() exported to modules"
-#endif
 
 #ifndef HAVE_MMAP_READ_TRYLOCK
 #error "xpmem needs the mmap_read_lock() family of wrappers"
@@ -61,6 +58,20 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 #define xpmem_zap_vma_range(vma, addr, size) zap_vma_ptes(vma, addr, size)
 #else
 #error "xpmem needs zap_vma_ptes() or zap_special_vma_range()"
+#endif
+
+/*
+ * unmap_mapping_pages() is exported since 5.11; before, its byte-range
+ * wrapper unmap_mapping_range() is. Callers keep pgoff << PAGE_SHIFT
+ * within loff_t.
+ */
+#ifdef HAVE_EXPORT_UNMAP_MAPPING_PAGES
+#define xpmem_unmap_mapping_pages(mapping, start, nr) \
+	unmap_mapping_pages(mapping, start, nr, true)
+#else
+#define xpmem_unmap_mapping_pages(mapping, start, nr) \
+	unmap_mapping_range(mapping, (loff_t)(start) << PAGE_SHIFT, \
+			    (loff_t)(nr) << PAGE_SHIFT, 1)
 #endif
 
 /* vma_lookup() arrived in 5.14. */
@@ -98,6 +109,13 @@ static inline struct vm_area_struct *vma_lookup(struct mm_struct *mm,
 #else
 #define xpmem_kmap(page)	kmap(page)
 #define xpmem_kunmap(page, addr) kunmap(page)
+#endif
+
+/* Folios arrived in 5.16; set_page_dirty() may go away after them. */
+#ifdef HAVE_FOLIO_MARK_DIRTY
+#define xpmem_page_mark_dirty(page) folio_mark_dirty(page_folio(page))
+#else
+#define xpmem_page_mark_dirty(page) set_page_dirty(page)
 #endif
 
 /*

@@ -149,14 +149,24 @@ static vm_fault_t xpmem_insert_run(struct vm_area_struct *vma,
 	for (i = run->lo; i < run->hi; i++) {
 		unsigned long hpfn = run->pfns[i - run->lo];
 		unsigned long addr = vma->vm_start + (i << PAGE_SHIFT);
+		struct page *page;
 		bool wr;
 		vm_fault_t r;
 
 		if (!(hpfn & HMM_PFN_VALID) || (hpfn & HMM_PFN_ERROR))
 			continue;
+		page = hmm_pfn_to_page(hpfn);
 		wr = vma_write && (hpfn & HMM_PFN_WRITE);
-		r = vmf_insert_pfn_prot(vma, addr,
-					page_to_pfn(hmm_pfn_to_page(hpfn)),
+		/*
+		 * Writes through our entry do not dirty the owner's PTE. An
+		 * anonymous page can be writable and clean there (after
+		 * MADV_FREE) and reclaim would then drop our data: dirty it
+		 * now. It is still mapped by the owner (the sequence is
+		 * checked under att->lock), so the page is safe to touch.
+		 */
+		if (wr && PageAnon(page))
+			xpmem_page_mark_dirty(page);
+		r = vmf_insert_pfn_prot(vma, addr, page_to_pfn(page),
 					wr ? prot_rw : prot_ro);
 		if (i == run->idx && (r & VM_FAULT_ERROR))
 			ret = r;

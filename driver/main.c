@@ -154,6 +154,8 @@ static long xpmem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			return -XPMEM_ERRNO_NOPROC;
 		return xpmem_cmd_get(ctx, uarg);
 	case XPMEM_CMD_REMOVE:
+		/* Another process owns nothing here: EPERM (ENOENT if none). */
+		return xpmem_cmd_remove(own ? ctx : NULL, uarg);
 	case XPMEM_CMD_RELEASE:
 	case XPMEM_CMD_ATTACH:
 	case XPMEM_CMD_DETACH:
@@ -166,8 +168,6 @@ static long xpmem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 
 	switch (cmd) {
-	case XPMEM_CMD_REMOVE:
-		return xpmem_cmd_remove(ctx, uarg);
 	case XPMEM_CMD_RELEASE:
 		return xpmem_cmd_release(ctx, uarg);
 	case XPMEM_CMD_ATTACH:

@@ -204,7 +204,8 @@ int xpmem_cmd_make(struct xpmem_ctx *ctx, struct xpmem_cmd_make __user *uarg)
 
 /**
  * xpmem_cmd_remove() - REMOVE: withdraw a segment made by this context
- * @ctx: the caller's context
+ * @ctx: the caller's context, or NULL when the caller is not the process
+ *	that opened the file (it owns nothing here)
  * @uarg: user pointer to struct xpmem_cmd_remove
  *
  * Return: 0, -ENOENT for an unknown segid, -EPERM if another context
@@ -223,7 +224,7 @@ int xpmem_cmd_remove(struct xpmem_ctx *ctx,
 	seg = xpmem_seg_lookup(args.segid);
 	if (!seg)
 		return -ENOENT;
-	if (seg->owner != ctx) {
+	if (!ctx || seg->owner != ctx) {
 		xpmem_seg_put(seg);
 		return -EPERM;
 	}
