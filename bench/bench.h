@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * xpmem-bench internals: options, result rows, the shared control block
+ * used between the measuring process and the processes it forks, and the
+ * four sections (copy, touch, control, scale).
+ *
+ * The whole benchmark is a library (xpmem_bench_main) so that bench_check,
+ * the guest test, can run it in-process: the test bed stages only the
+ * registered executables into the guest.
+ */
+#ifndef XPMEM_BENCH_H
+#define XPMEM_BENCH_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Entry point of xpmem-bench (argv as for main). 0 ok, 1 error, 77 skip. */
+int xpmem_bench_main(int argc, char **argv);
+
+/* The exit status used when /dev/xpmem is not there. */
+#define BENCH_EXIT_SKIP 77
+
+/* The CSV header line written by --csv (and checked by bench_check). */
+#define BENCH_CSV_HEADER "section,method,size,procs,metric,value,unit,baseline,ratio"
+
+#define SEC_COPY	0x1
+#define SEC_TOUCH	0x2
+#define SEC_CONTROL	0x4
+#define SEC_SCALE	0x8
+#define SEC_ALL		0xf
+
+#define BENCH_MAX_PROCS	128	/* owners or attachers of one scale run */
+#define BENCH_MAX_REPS	64	/* repetitions of one data point */
+#define PAGE_4K		4096UL
+#define HUGE_2M		(2UL << 20)
+
+struct bench_opts {
+	int quick;
+	int quiet;
+	int baselines_only;	/* no xpmem: memcpy, CMA, memfd, mmap only */
+	unsigned sections;
+	size_t min_size, max_size;	/* copy sizes */
+	int reps;		/* --iterations: repetitions per data point */
+	int ctl_iters;		/* --control-iterations */
+	size_t touch_size, ctl_size, scale_size, bounce_size;
+	int max_procs;
+	double batch_ms;	/* minimum duration of one timed batch */
+	const char *csv;
+	const char *plot;
+};
+
+/* One measured (or derived) number. ratio = value / baseline value. */
+struct bench_row {
+	char section[12];
+	char method[32];
+	uint64_t size;
+	int procs;
+	char metric[24];
+	double value;
+	char unit[12];
+	char baseline[32];
+	double ratio;		/* NAN when there is no baseline */
+};
+
+struct bench_info {
+	char uname[400];
+	char cpu[160];
+	long nproc;
+	char mem[64];
+	char thp[96];
+	int xpmem_version;	/* -1 when not available */
+	char huge_mappings[96];	/* what the module says about 2 MiB mappings */
+	char date[40];
+};
+
+/* Everything the run has measured so far. */
+struct bench_state {
+	struct bench_opts o;
+	struct bench_info info;
+	struct bench_row *rows;
+	size_t nrows, cap;
+	int step, nsteps;	/* progress */
+	int progress_open;	/* a \r progress line is on the terminal */
+};
+
+/*
+ * The control block shared (MAP_SHARED | MAP_ANONYMOUS) by the measuring
+ * process and every process it forks. Counters only grow, so a waiter
+ * never misses a step; waits spin briefly, then sleep in FUTEX_WAIT.
+ */
+struct owner_slot {
+	pid_t pid;
+	uint64_t vaddr;
+	int64_t segid;
+	long anon_huge_kb;
+};
+
+struct shctl {
+	atomic_int failed;
+	char errmsg[512];
+
+	/* owners that have published their slot */
+	atomic_int owners_ready;
+	struct owner_slot owner[BENCH_MAX_PROCS];
+
+	/* commands to the owners of the copy section */
+	atomic_int cmd_seq;	/* incremented per command */
+	int cmd;		/* CMD_* */
+	uint64_t cmd_arg;	/* e.g. number of bounce chunks */
+	atomic_int cmd_done;	/* = cmd_seq once the owner finished it */
+
+	/* memfd bounce handshake: chunk counters */
+	atomic_int filled;
+	atomic_int drained;
+
+	/* control section handshake */
+	atomic_int ctl_made;
+	atomic_int ctl_used;
+
+	/* scale section barrier */
+	atomic_int ready;
+	atomic_int go;
+	atomic_int done;
+	atomic_int quit;
+	struct {
+		uint64_t t0, t1;
+	} res[2 * BENCH_MAX_PROCS][BENCH_MAX_REPS];
+};
+
+enum { CMD_NONE, CMD_BOUNCE, CMD_EXIT };
+
+/* util.c */
+extern struct shctl *g_sh;
+uint64_t now_ns(void);
+void bench_shared_init(void);
+void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+int wait_ge(atomic_int *a, int want);
+void bump(atomic_int *a);
+void set_wake(atomic_int *a, int v);
+pid_t spawn(void (*fn)(void *), void *arg);
+void reap(pid_t pid);
+void kill_children(void);
+void *map_anon(size_t size, size_t align, int advice);
+void unmap_anon(void *p, size_t size);
+void fill_pattern(void *buf, size_t size, uint64_t seed);
+int check_pattern(const void *buf, size_t size, uint64_t seed);
+void touch_write(void *buf, size_t size);
+uint64_t touch_read(const void *buf, size_t size);
+long anon_huge_kb(const void *buf, size_t size);
+long minflt_now(void);
+int cmp_u64(const void *a, const void *b);
+int cmp_double(const void *a, const void *b);
+uint64_t percentile_u64(uint64_t *v, size_t n, double p);
+double median_double(double *v, size_t n);
+void size_str(uint64_t size, char *out, size_t len);
+void collect_info(struct bench_info *info, int have_xpmem);
+int huge_mappings_supported(void);
+extern int g_use_xpmem;
+
+/* report.c */
+void add_row(struct bench_state *st, const char *section, const char *method,
+	     uint64_t size, int procs, const char *metric, double value,
+	     const char *unit, const char *baseline, double base_value);
+const struct bench_row *find_row(const struct bench_state *st,
+				 const char *section, const char *method,
+				 uint64_t size, int procs, const char *metric);
+void progress(struct bench_state *st, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void progress_end(struct bench_state *st);
+void print_header(const struct bench_state *st);
+void print_copy(const struct bench_state *st);
+void print_touch(const struct bench_state *st);
+void print_control(const struct bench_state *st);
+void print_scale(const struct bench_state *st);
+void print_goals(struct bench_state *st);
+int write_csv(const struct bench_state *st, const char *path);
+int write_plots(const struct bench_state *st, const char *dir);
+
+/* sections.c */
+void copy_sizes(const struct bench_opts *o, size_t *sizes, int *n);
+int scale_procs(const struct bench_opts *o, int *procs);
+void run_copy(struct bench_state *st);
+void run_touch(struct bench_state *st);
+void run_control(struct bench_state *st);
+void run_scale(struct bench_state *st);
+
+#endif /* XPMEM_BENCH_H */

@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * xpmem-bench helpers: clock, the shared control block and its futex
+ * waits, forked helper processes, buffers, page-fault counts, smaps, and
+ * the description of the machine.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xpmem.h>
+
+#include "bench.h"
+
+struct shctl *g_sh;
+int g_use_xpmem;
+
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define cpu_relax() __asm__ __volatile__("yield" ::: "memory")
+#else
+#define cpu_relax() __asm__ __volatile__("" ::: "memory")
+#endif
+
+static pid_t g_main_pid;
+static int g_in_child;
+static pid_t g_kids[4 * BENCH_MAX_PROCS + 16];
+static int g_nkids;
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void bench_shared_init(void)
+{
+	g_main_pid = getpid();
+	g_sh = mmap(NULL, sizeof(*g_sh), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (g_sh == MAP_FAILED) {
+		g_sh = NULL;
+		fail("mmap of the shared control block: %s", strerror(errno));
+	}
+}
+
+void kill_children(void)
+{
+	int i;
+
+	if (g_in_child)
+		return;
+	for (i = 0; i < g_nkids; i++)
+		if (g_kids[i] > 0)
+			kill(g_kids[i], SIGKILL);
+	for (i = 0; i < g_nkids; i++)
+		if (g_kids[i] > 0)
+			waitpid(g_kids[i], NULL, 0);
+	g_nkids = 0;
+}
+
+/*
+ * Fatal error. In a forked helper: record the message for the measuring
+ * process and exit; there: stop every helper, print, exit 1.
+ */
+void fail(const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (g_in_child) {
+		if (g_sh) {
+			int expected = 0;
+
+			if (atomic_compare_exchange_strong(&g_sh->failed,
+							   &expected, 1))
+				snprintf(g_sh->errmsg, sizeof(g_sh->errmsg),
+					 "helper process %d: %s", getpid(), msg);
+		}
+		_exit(1);
+	}
+	kill_children();
+	fflush(stdout);
+	fprintf(stderr, "\nxpmem-bench: error: %s\n", msg);
+	exit(1);
+}
+
+/* Give up when a helper failed, died, or (in a helper) the parent died. */
+static void check_peers(void)
+{
+	int i, status;
+
+	if (atomic_load(&g_sh->failed)) {
+		if (g_in_child)
+			_exit(1);
+		fail("%s", g_sh->errmsg);
+	}
+	if (g_in_child) {
+		if (getppid() != g_main_pid)
+			_exit(1);
+		return;
+	}
+	for (i = 0; i < g_nkids; i++) {
+		pid_t r;
+
+		if (g_kids[i] <= 0)
+			continue;
+		r = waitpid(g_kids[i], &status, WNOHANG);
+		if (r == g_kids[i]) {
+			g_kids[i] = 0;
+			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+				if (atomic_load(&g_sh->failed))
+					fail("%s", g_sh->errmsg);
+				fail("helper process %d died (status 0x%x)",
+				     (int)r, status);
+			}
+		}
+	}
+}
+
+static void futex_wait(atomic_int *a, int val, long timeout_ns)
+{
+	struct timespec ts = { timeout_ns / 1000000000L,
+			       timeout_ns % 1000000000L };
+
+	syscall(SYS_futex, (int *)a, FUTEX_WAIT, val, &ts, NULL, 0);
+}
+
+static void futex_wake(atomic_int *a)
+{
+	syscall(SYS_futex, (int *)a, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/*
+ * Wait until *a >= want: spin a little, then sleep in FUTEX_WAIT (50 ms
+ * at a time, checking that the peers are still alive in between).
+ */
+int wait_ge(atomic_int *a, int want)
+{
+	unsigned spins = 0;
+
+	for (;;) {
+		int v = atomic_load(a);
+
+		if (v >= want)
+			return 0;
+		if (spins++ < 256) {
+			cpu_relax();
+			continue;
+		}
+		futex_wait(a, v, 50 * 1000 * 1000L);
+		if ((spins & 15) == 0 || atomic_load(&g_sh->failed))
+			check_peers();
+	}
+}
+
+void bump(atomic_int *a)
+{
+	atomic_fetch_add(a, 1);
+	futex_wake(a);
+}
+
+void set_wake(atomic_int *a, int v)
+{
+	atomic_store(a, v);
+	futex_wake(a);
+}
+
+pid_t spawn(void (*fn)(void *), void *arg)
+{
+	pid_t pid;
+
+	if (g_nkids >= (int)(sizeof(g_kids) / sizeof(g_kids[0])))
+		fail("too many helper processes");
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		fail("fork: %s", strerror(errno));
+	if (pid == 0) {
+		g_in_child = 1;
+		g_nkids = 0;
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != g_main_pid)
+			_exit(1);
+		/* Let siblings read us with process_vm_readv under Yama. */
+		prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+		fn(arg);
+		_exit(0);
+	}
+	g_kids[g_nkids++] = pid;
+	return pid;
+}
+
+/* Wait for a helper to finish; fail unless it exited with status 0. */
+void reap(pid_t pid)
+{
+	int i, status;
+
+	for (i = 0; i < g_nkids; i++)
+		if (g_kids[i] == pid)
+			break;
+	if (i == g_nkids)
+		return;		/* already reaped by check_peers() */
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			fail("waitpid: %s", strerror(errno));
+	g_kids[i] = g_kids[--g_nkids];
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		if (atomic_load(&g_sh->failed))
+			fail("%s", g_sh->errmsg);
+		fail("helper process %d died (status 0x%x)", (int)pid, status);
+	}
+}
+
+/*
+ * Anonymous private memory aligned to `align`, with madvise(advice)
+ * unless advice < 0 (then the system's default THP policy applies).
+ */
+void *map_anon(size_t size, size_t align, int advice)
+{
+	size_t len = size + align;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *a;
+
+	if (p == MAP_FAILED)
+		fail("mmap of %zu bytes: %s", len, strerror(errno));
+	a = (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	if (a + size < p + len)
+		munmap(a + size, (size_t)(p + len - (a + size)));
+	if (advice >= 0 && madvise(a, size, advice) != 0)
+		fail("madvise(%d) of %zu bytes: %s", advice, size,
+		     strerror(errno));
+	return a;
+}
+
+void unmap_anon(void *p, size_t size)
+{
+	if (p && munmap(p, size) != 0)
+		fail("munmap: %s", strerror(errno));
+}
+
+static inline uint64_t pattern_word(size_t j, uint64_t seed)
+{
+	return ((uint64_t)j + seed * 0x100000001ULL + 1) * 0x9E3779B97F4A7C15ULL;
+}
+
+void fill_pattern(void *buf, size_t size, uint64_t seed)
+{
+	uint64_t *w = buf;
+	size_t j, n = size / 8;
+
+	for (j = 0; j < n; j++)
+		w[j] = pattern_word(j, seed);
+}
+
+/* Sample one word per page (at a page-dependent place) and the last one. */
+int check_pattern(const void *buf, size_t size, uint64_t seed)
+{
+	const uint64_t *w = buf;
+	size_t n = size / 8, page;
+
+	for (page = 0; page * PAGE_4K < size; page++) {
+		size_t j = page * (PAGE_4K / 8) + (page * 37) % (PAGE_4K / 8);
+
+		if (j < n && w[j] != pattern_word(j, seed))
+			return -1;
+	}
+	if (n && w[n - 1] != pattern_word(n - 1, seed))
+		return -1;
+	return 0;
+}
+
+void touch_write(void *buf, size_t size)
+{
+	volatile char *p = buf;
+	size_t i;
+
+	for (i = 0; i < size; i += PAGE_4K)
+		p[i] = (char)(i >> 12 | 1);
+}
+
+uint64_t touch_read(const void *buf, size_t size)
+{
+	const volatile unsigned char *p = buf;
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < size; i += PAGE_4K)
+		sum += p[i];
+	return sum;
+}
+
+/* Sum of AnonHugePages (kB) of the VMAs of this process overlapping the range. */
+long anon_huge_kb(const void *buf, size_t size)
+{
+	uintptr_t lo = (uintptr_t)buf, hi = lo + size;
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	int in = 0;
+	long total = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long s, e;
+		long kb;
+
+		if (sscanf(line, "%lx-%lx ", &s, &e) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			in = s < hi && e > lo;
+			continue;
+		}
+		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			total += kb;
+	}
+	fclose(f);
+	return total;
+}
+
+long minflt_now(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		fail("getrusage: %s", strerror(errno));
+	return ru.ru_minflt;
+}
+
+int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile (p in (0,1]); sorts v. */
+uint64_t percentile_u64(uint64_t *v, size_t n, double p)
+{
+	size_t idx;
+
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_u64);
+	idx = (size_t)ceil(p * (double)n);
+	if (idx < 1)
+		idx = 1;
+	if (idx > n)
+		idx = n;
+	return v[idx - 1];
+}
+
+/* Median (mean of the middle two for even n); sorts v. */
+double median_double(double *v, size_t n)
+{
+	if (!n)
+		return NAN;
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+void size_str(uint64_t size, char *out, size_t len)
+{
+	if (size >= (1ULL << 30) && size % (1ULL << 30) == 0)
+		snprintf(out, len, "%llu GiB", (unsigned long long)(size >> 30));
+	else if (size >= (1ULL << 20) && size % (1ULL << 20) == 0)
+		snprintf(out, len, "%llu MiB", (unsigned long long)(size >> 20));
+	else if (size >= 1024 && size % 1024 == 0)
+		snprintf(out, len, "%llu KiB", (unsigned long long)(size >> 10));
+	else
+		snprintf(out, len, "%llu B", (unsigned long long)size);
+}
+
+/* First line of a file, without the newline; "" when unreadable. */
+static void read_line(const char *path, char *out, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	out[0] = 0;
+	if (!f)
+		return;
+	if (fgets(out, (int)len, f))
+		out[strcspn(out, "\n")] = 0;
+	fclose(f);
+}
+
+/* The value after "key<spaces>:" of the first matching line of a /proc file. */
+static void proc_field(const char *path, const char *key, char *out, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	size_t kl = strlen(key);
+
+	out[0] = 0;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *v;
+
+		if (strncmp(line, key, kl) != 0 ||
+		    (line[kl] != ':' && line[kl] != ' ' && line[kl] != '\t'))
+			continue;
+		v = strchr(line, ':');
+		if (!v)
+			continue;
+		v++;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		v[strcspn(v, "\n")] = 0;
+		snprintf(out, len, "%s", v);
+		break;
+	}
+	fclose(f);
+}
+
+#define HUGE_PARAM "/sys/module/xpmem/parameters/huge_mappings"
+
+/* 1 when the module says it maps 2 MiB pages of THP-backed owners. */
+int huge_mappings_supported(void)
+{
+	char v[32];
+
+	read_line(HUGE_PARAM, v, sizeof(v));
+	return v[0] == 'Y' || v[0] == 'y' || v[0] == '1';
+}
+
+void collect_info(struct bench_info *info, int have_xpmem)
+{
+	struct utsname u;
+	time_t t = time(NULL);
+	struct tm tm;
+	char v[64];
+
+	memset(info, 0, sizeof(*info));
+	if (uname(&u) == 0)
+		snprintf(info->uname, sizeof(info->uname), "%s %s %s %s %s",
+			 u.sysname, u.nodename, u.release, u.version, u.machine);
+	proc_field("/proc/cpuinfo", "model name", info->cpu, sizeof(info->cpu));
+	if (!info->cpu[0])
+		snprintf(info->cpu, sizeof(info->cpu), "unknown");
+	info->nproc = sysconf(_SC_NPROCESSORS_ONLN);
+	proc_field("/proc/meminfo", "MemTotal", info->mem, sizeof(info->mem));
+	read_line("/sys/kernel/mm/transparent_hugepage/enabled", info->thp,
+		  sizeof(info->thp));
+	if (!info->thp[0])
+		snprintf(info->thp, sizeof(info->thp), "not available");
+	info->xpmem_version = have_xpmem ? xpmem_version() : -1;
+	if (access(HUGE_PARAM, F_OK) == 0) {
+		read_line(HUGE_PARAM, v, sizeof(v));
+		snprintf(info->huge_mappings, sizeof(info->huge_mappings),
+			 "%s (%s)", huge_mappings_supported() ? "yes" : "no", v);
+	} else {
+		snprintf(info->huge_mappings, sizeof(info->huge_mappings),
+			 "not reported by the module (no %s)",
+			 have_xpmem ? HUGE_PARAM : "module");
+	}
+	gmtime_r(&t, &tm);
+	strftime(info->date, sizeof(info->date), "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
