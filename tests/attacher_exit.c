@@ -3,19 +3,25 @@
  * Attachers that exit (or are killed) with live attachments and permits
  * leave nothing behind that disturbs the owner: the owner removes the
  * segment fine and starts over, many times; the owner's memory is intact.
- * (The debug kernel's kmemleak scan catches leaked objects.)
+ * Where the module's debugfs statistics exist, the numbers of permits and
+ * attachments are back to where they started (the debug kernel's
+ * kmemleak scan catches other leaked objects).
  */
 #include "xt.h"
 
 #include <sys/wait.h>
 
 #define ROUNDS 30
+#define STATS "/sys/kernel/debug/xpmem/stats"
 
 int main(void)
 {
 	size_t ps = XT_PS, len = 64 * ps;
 	char *buf = xt_map_anon(len);
 	long slab0 = xt_proc_field("/proc/meminfo", "Slab");
+	long perm0 = xt_proc_field(STATS, "permits");
+	long att0 = xt_proc_field(STATS, "attachments");
+	long seg0 = xt_proc_field(STATS, "segments");
 	int r;
 
 	for (r = 0; r < ROUNDS; r++) {
@@ -56,5 +62,17 @@ int main(void)
 	}
 	long slab1 = xt_proc_field("/proc/meminfo", "Slab");
 	xt_info("%d rounds; Slab %ld kB -> %ld kB", ROUNDS, slab0, slab1);
+	if (att0 >= 0) {
+		long perm1 = xt_proc_field(STATS, "permits");
+		long att1 = xt_proc_field(STATS, "attachments");
+		long seg1 = xt_proc_field(STATS, "segments");
+		xt_info("module stats: permits %ld -> %ld, attachments %ld -> %ld, "
+			"segments %ld -> %ld", perm0, perm1, att0, att1, seg0, seg1);
+		XT_ASSERT_EQ(perm1, perm0);
+		XT_ASSERT_EQ(att1, att0);
+		XT_ASSERT_EQ(seg1, seg0);
+	} else {
+		xt_info("no " STATS "; leak counters not checked");
+	}
 	return 0;
 }

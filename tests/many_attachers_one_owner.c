@@ -29,9 +29,11 @@ int main(void)
 			int fd = xt_chan_end(&ch[k], 1);
 			char *p = xt_attach(xt_get(s, XPMEM_RDWR), 0, LEN, NULL);
 			XT_ASSERT_PATTERN(p, LEN, 230, 0);
-			xt_fill(p + k * SLICE, SLICE, 240 + k, k * SLICE);
 			xt_send_u64(fd, 1);
-			xt_expect_u64(fd, 2);
+			xt_expect_u64(fd, 2);	/* everyone has read */
+			xt_fill(p + k * SLICE, SLICE, 240 + k, k * SLICE);
+			xt_send_u64(fd, 3);
+			xt_expect_u64(fd, 4);
 			for (j = 0; j < NA; j++)
 				XT_ASSERT_PATTERN(p + j * SLICE, SLICE, 240 + j,
 						  j * SLICE);
@@ -43,9 +45,13 @@ int main(void)
 	for (k = 0; k < NA; k++)
 		xt_expect_u64(fds[k], 1);
 	for (k = 0; k < NA; k++)
+		xt_send_u64(fds[k], 2);
+	for (k = 0; k < NA; k++)
+		xt_expect_u64(fds[k], 3);
+	for (k = 0; k < NA; k++)
 		XT_ASSERT_PATTERN(buf + k * SLICE, SLICE, 240 + k, k * SLICE);
 	for (k = 0; k < NA; k++)
-		xt_send_u64(fds[k], 2);
+		xt_send_u64(fds[k], 4);
 	for (k = 0; k < NA; k++)
 		xt_wait_ok(pids[k]);
 	xt_remove(s);

@@ -86,6 +86,7 @@ int main(void)
 			xt_fill(buf + first * ps, n * ps, 1 + i % 9, first * ps);
 		}
 		xt_send_u64(fd, 2);
+		xt_expect_u64(fd, 3);	/* stay alive until the readers stop */
 		return 0;
 	}
 	fd = xt_chan_end(&ch, 0);
@@ -104,6 +105,7 @@ int main(void)
 	stop = 1;
 	for (t = 0; t < NT; t++)
 		pthread_join(th[t], NULL);
+	xt_send_u64(fd, 3);
 	xt_wait_ok(pid);
 	for (t = 0; t < NT; t++)
 		xt_info("thread %d: %ld reads during owner changes", t, reads[t]);
