@@ -1,0 +1,1151 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * xpmem_fuzz.c - seeded, replayable fuzzer of the /dev/xpmem ioctl
+ * interface (guest test).
+ *
+ * A worker process issues raw ioctl() calls with random and boundary
+ * arguments: ids (0, -1, INT64_MIN/MAX, freed ids, another process's
+ * ids, random), argument pointers (NULL, unmapped, kernel addresses,
+ * misaligned, a struct crossing a page end into an unmapped page, out
+ * fields on a read-only page), sizes, offsets, flags and unknown command
+ * numbers, interleaved with munmap/mmap/mprotect/mremap of exported and
+ * attached memory, accesses through attachments, forks (the child uses
+ * the inherited descriptor), exits of a peer process owning ids, closes
+ * and reopens of the device, and a SIGALRM interval timer interrupting
+ * ioctls and faults.
+ *
+ * Checks:
+ *   - every ioctl returns >= 0 or -1 with an errno of the allowed set,
+ *     and the precise one where the ABI fixes it: ENOTTY for unknown
+ *     commands, XPMEM_ERRNO_NOPROC for MAKE/GET on an inherited
+ *     descriptor, success for VERSION/FORK_BEGIN/FORK_END, ids > 0;
+ *   - GET of a segid the fuzzer removed fails;
+ *   - no unexpected signal: SIGSEGV/SIGBUS only inside deliberate probes
+ *     of attachments;
+ *   - after the worker exits, the module's object counters (debugfs
+ *     xpmem/stats, when present) are back where they started;
+ *   - a final sanity phase through libxpmem: make, get, attach, data
+ *     in both directions, detach, release, remove.
+ *
+ * Usage: xpmem_fuzz [--ops N] [--seed S] [--verbose]
+ * (env XPMEM_FUZZ_OPS, XPMEM_FUZZ_SEED). Exit 0 pass, 1 fail (seed
+ * printed), 77 skip.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xpmem.h>
+#include <xpmem/xpmem_uapi.h>
+
+#define PS 4096UL
+#define ARENA_PAGES 64
+#define MAXATT 16
+#define MAXIDS 64
+#define STATS "/sys/kernel/debug/xpmem/stats"
+
+#ifndef XPMEM_FUZZ_DEFAULT_OPS
+#define XPMEM_FUZZ_DEFAULT_OPS 100000
+#endif
+
+#define LD(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
+#define ST(p, v) __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
+
+static uint64_t seed;
+static long nops = -1;
+static int verbose;
+static long opno;
+
+/* ---- reporting ---------------------------------------------------------- */
+
+#define HIST 16
+static char hist[HIST][160];
+
+static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void note(const char *fmt, ...)
+{
+	va_list ap;
+	char *h = hist[opno % HIST];
+	int n = snprintf(h, 160, "op %ld: ", opno);
+
+	va_start(ap, fmt);
+	vsnprintf(h + n, 160 - n, fmt, ap);
+	va_end(ap);
+	if (verbose)
+		fprintf(stderr, "%s\n", h);
+}
+
+#define FAIL(...) fail_at(__LINE__, __VA_ARGS__)
+static void fail_at(int line, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
+static void fail_at(int line, const char *fmt, ...)
+{
+	char buf[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "FAIL [pid %d] (line %d, seed %" PRIu64 ", op %ld): %s\n",
+		(int)getpid(), line, seed, opno, buf);
+	fprintf(stderr, "last operations:\n");
+	for (long i = opno - HIST + 1; i <= opno; i++)
+		if (i >= 0 && hist[i % HIST][0])
+			fprintf(stderr, "  %s\n", hist[i % HIST]);
+	_exit(1);
+}
+
+/* ---- random ------------------------------------------------------------- */
+
+static uint64_t rs;
+
+static uint64_t rnd(void)
+{
+	uint64_t z = (rs += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint64_t rndn(uint64_t n)
+{
+	return n ? rnd() % n : 0;
+}
+
+/* ---- signals ------------------------------------------------------------ */
+
+static sigjmp_buf probe_jb;
+static volatile sig_atomic_t probing;
+static volatile sig_atomic_t alarms;
+
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (probing) {
+		probing = 0;
+		siglongjmp(probe_jb, sig);
+	}
+	char msg[200];
+	int n = snprintf(msg, sizeof(msg),
+			 "FAIL [pid %d]: unexpected signal %d code %d addr %p "
+			 "(seed %" PRIu64 ", op %ld)\n", (int)getpid(), sig,
+			 si->si_code, si->si_addr, seed, opno);
+	if (write(2, msg, n) < 0)
+		(void)0;
+	_exit(1);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+static void install_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;	/* no SA_RESTART: ioctls see EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void timer_set(long usec)
+{
+	struct itimerval it = {
+		.it_interval = { 0, usec }, .it_value = { 0, usec },
+	};
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* Touch one byte; 0 or the signal. */
+static int probe(volatile char *p, int write)
+{
+	int sig = sigsetjmp(probe_jb, 1);
+
+	if (sig == 0) {
+		probing = 1;
+		if (write)
+			*p = (char)rnd();
+		else
+			(void)*p;
+		probing = 0;
+	}
+	return sig;
+}
+
+/* ---- state -------------------------------------------------------------- */
+
+struct idpool {
+	int64_t v[MAXIDS];
+	int n;
+};
+
+static void pool_add(struct idpool *p, int64_t id)
+{
+	if (p->n < MAXIDS)
+		p->v[p->n++] = id;
+	else
+		p->v[rndn(MAXIDS)] = id;
+}
+
+static void pool_del(struct idpool *p, int64_t id)
+{
+	for (int i = 0; i < p->n; i++)
+		if (p->v[i] == id) {
+			p->v[i] = p->v[--p->n];
+			return;
+		}
+}
+
+static int pool_has(struct idpool *p, int64_t id)
+{
+	for (int i = 0; i < p->n; i++)
+		if (p->v[i] == id)
+			return 1;
+	return 0;
+}
+
+struct attm {
+	char *addr;
+	size_t size;
+};
+
+static int fd = -1;
+static char *arena;		/* ARENA_PAGES pages, some exported */
+static char *argpage;		/* rw page for argument structs */
+static char *ropage;		/* read-only page with argument structs */
+static char *edge;		/* last page before an unmapped page */
+static char *unmapped;		/* a page-sized hole */
+static struct idpool segs, freed_segs, apids, freed_apids;
+static struct attm atts[MAXATT];
+static int natts;
+
+/* shared with the peer process */
+struct peer_pub {
+	int64_t segid[2];
+	int64_t apid;
+	int ready;
+};
+static struct peer_pub *PP;
+static pid_t peer_pid;
+static int peer_pipe = -1;
+
+/* counters */
+enum { K_VERSION, K_MAKE, K_REMOVE, K_GET, K_RELEASE, K_ATTACH, K_DETACH,
+       K_FORKCMD, K_UNKNOWN, K_NR };
+static const char *const kname[K_NR] = {
+	"VERSION", "MAKE", "REMOVE", "GET", "RELEASE", "ATTACH", "DETACH",
+	"FORK_BEGIN/END", "unknown",
+};
+static long k_ok[K_NR], k_err[K_NR], n_eintr, n_efault;
+static long n_mm, n_fork, n_reopen, n_peer, n_touch, n_touch_sig;
+
+/* ---- argument values ---------------------------------------------------- */
+
+static const uint64_t kaddrs[] = {
+	0xffff888000000000ULL, 0xffffffff81000000ULL, 0xffffc90000000000ULL,
+	0xfffffffffffff000ULL, 0x0000800000000000ULL, 0x00007ffffffff000ULL,
+};
+
+static int64_t any_id(struct idpool *live, struct idpool *freed,
+		      int64_t other)
+{
+	switch (rndn(12)) {
+	case 0: return 0;
+	case 1: return -1;
+	case 2: return INT64_MIN;
+	case 3: return INT64_MAX;
+	case 4: return (int64_t)rnd();
+	case 5: return freed->n ? freed->v[rndn(freed->n)] : 1;
+	case 6: return other;
+	case 7: return (int64_t)(uint32_t)rnd();
+	case 8: return live->n ? live->v[rndn(live->n)] ^ (1LL << rndn(63)) : 2;
+	default: return live->n ? live->v[rndn(live->n)] : (int64_t)rndn(100);
+	}
+}
+
+static uint64_t any_size(void)
+{
+	switch (rndn(10)) {
+	case 0: return 0;
+	case 1: return (uint64_t)-1;
+	case 2: return rnd();
+	case 3: return 1 + rndn(PS * 4);			/* unaligned */
+	case 4: return (uint64_t)1 << rndn(64);
+	case 5: return ((uint64_t)-1) & ~(PS - 1);
+	default: return (1 + rndn(ARENA_PAGES)) * PS;
+	}
+}
+
+static uint64_t any_addr(void)
+{
+	switch (rndn(10)) {
+	case 0: return 0;
+	case 1: return kaddrs[rndn(sizeof(kaddrs) / sizeof(kaddrs[0]))];
+	case 2: return rnd();
+	case 3: return (uintptr_t)arena + rndn(ARENA_PAGES * PS);	/* unaligned */
+	case 4: return (uintptr_t)unmapped;
+	case 5: return natts ? (uintptr_t)atts[rndn(natts)].addr : 0;
+	default: return (uintptr_t)arena + rndn(ARENA_PAGES) * PS;
+	}
+}
+
+static int64_t any_off(void)
+{
+	switch (rndn(8)) {
+	case 0: return -1;
+	case 1: return INT64_MIN;
+	case 2: return (int64_t)rnd();
+	case 3: return (int64_t)rndn(PS * 8);		/* unaligned */
+	case 4: return INT64_MAX & ~(int64_t)(PS - 1);
+	default: return (int64_t)(rndn(ARENA_PAGES) * PS);
+	}
+}
+
+/*
+ * Where the argument struct of `size` bytes goes; the struct is built at
+ * *build (writable) and the pointer passed is returned. kind tells the
+ * caller not to expect success.
+ */
+enum { P_GOOD, P_NULL, P_UNMAPPED, P_KERNEL, P_MISALIGNED, P_EDGE, P_RO };
+static void *arg_ptr(const void *s, size_t size, int *kind)
+{
+	unsigned k = rndn(20);
+
+	if (k < 12) {
+		*kind = P_GOOD;
+		memcpy(argpage, s, size);
+		return argpage;
+	}
+	switch (k) {
+	case 12: *kind = P_NULL; return NULL;
+	case 13: *kind = P_UNMAPPED; return unmapped + rndn(PS);
+	case 14:
+		*kind = P_KERNEL;
+		return (void *)(uintptr_t)kaddrs[rndn(sizeof(kaddrs) / sizeof(kaddrs[0]))];
+	case 15: case 16: {
+		char *p = argpage + 1 + rndn(7);
+		*kind = P_MISALIGNED;
+		memcpy(p, s, size);
+		return p;
+	}
+	case 17: case 18: {
+		/* starts within the last bytes of a page, ends in a hole */
+		size_t in = 1 + rndn(size - 1);
+		char *p = edge + PS - in;
+		*kind = P_EDGE;
+		memcpy(p, s, in);
+		return p;
+	}
+	default: {
+		/* the in fields are readable, the out field is not writable */
+		char *p = ropage + rndn(8) * 64;
+		*kind = P_RO;
+		if (mprotect(ropage, PS, PROT_READ | PROT_WRITE) != 0)
+			FAIL("mprotect: %m");
+		memcpy(p, s, size);
+		if (mprotect(ropage, PS, PROT_READ) != 0)
+			FAIL("mprotect: %m");
+		return p;
+	}
+	}
+}
+
+/* ---- the ioctl and its check -------------------------------------------- */
+
+static int in_child;		/* a fork child using the parent's descriptor */
+
+static int allowed_errno(int e)
+{
+	switch (e) {
+	case EINVAL: case EFAULT: case ENOENT: case EACCES: case EPERM:
+	case ENOTTY: case ENOMEM: case EEXIST: case ENOSPC: case EBUSY:
+	case EINTR: case EOVERFLOW: case ERANGE: case E2BIG:
+	case XPMEM_ERRNO_NOPROC:
+		return 1;
+	}
+	return 0;
+}
+
+static long do_ioctl(int k, unsigned long cmd, void *arg, int *err)
+{
+	long r;
+
+	errno = 0;
+	r = ioctl(fd, cmd, arg);
+	*err = r < 0 ? errno : 0;
+	if (r < 0) {
+		k_err[k]++;
+		if (r != -1)
+			FAIL("ioctl 0x%lx returned %ld", cmd, r);
+		if (!allowed_errno(*err))
+			FAIL("ioctl 0x%lx (%s): errno %d (%s) not in the allowed "
+			     "set", cmd, kname[k], *err, strerror(*err));
+		if (*err == EINTR)
+			n_eintr++;
+		if (*err == EFAULT)
+			n_efault++;
+		if (*err == XPMEM_ERRNO_NOPROC && !in_child)
+			FAIL("ioctl 0x%lx (%s): XPMEM_ERRNO_NOPROC in the "
+			     "process that opened the descriptor", cmd, kname[k]);
+		if (*err == ENOTTY && k != K_UNKNOWN)
+			FAIL("ioctl 0x%lx (%s): ENOTTY for a known command",
+			     cmd, kname[k]);
+	} else {
+		k_ok[k]++;
+	}
+	return r;
+}
+
+/* ---- operations --------------------------------------------------------- */
+
+static void op_make(void)
+{
+	struct xpmem_cmd_make m = {
+		.vaddr = any_addr(), .size = any_size(),
+		.permit_type = rndn(8) ? XPMEM_PERMIT_MODE : (int32_t)rnd(),
+		.__pad0 = rndn(4) ? 0 : (uint32_t)rnd(),
+		.permit_value = rndn(8) ? (rndn(2) ? 0600 : 0666) : rnd(),
+		.segid = (int64_t)rnd(),
+	};
+	int kind, e;
+
+	if (rndn(6) == 0) {
+		/* the whole address space (clients do this) */
+		m.vaddr = 0;
+		m.size = XPMEM_MAXADDR_SIZE;
+	}
+	void *p = arg_ptr(&m, sizeof(m), &kind);
+	long r = do_ioctl(K_MAKE, XPMEM_CMD_MAKE, p, &e);
+	note("MAKE vaddr 0x%llx size 0x%llx type %d value 0%llo ptr kind %d -> %ld %d",
+	     (unsigned long long)m.vaddr, (unsigned long long)m.size,
+	     m.permit_type, (unsigned long long)m.permit_value, kind, r, e);
+	if (r == 0) {
+		if (in_child)
+			FAIL("MAKE succeeded on an inherited descriptor");
+		if (kind != P_GOOD && kind != P_MISALIGNED)
+			FAIL("MAKE succeeded with a bad argument pointer (kind %d)", kind);
+		int64_t id = ((struct xpmem_cmd_make *)p)->segid;
+		if (id <= 0)
+			FAIL("MAKE returned segid %" PRId64, id);
+		if (m.permit_type != XPMEM_PERMIT_MODE || m.permit_value & ~0777ULL)
+			FAIL("MAKE accepted permit type %d value 0%llo",
+			     m.permit_type, (unsigned long long)m.permit_value);
+		pool_add(&segs, id);
+	} else if (in_child && e != XPMEM_ERRNO_NOPROC) {
+		FAIL("MAKE on an inherited descriptor: errno %d, expected %d",
+		     e, XPMEM_ERRNO_NOPROC);
+	}
+}
+
+static void op_remove(void)
+{
+	struct xpmem_cmd_remove m = {
+		.segid = any_id(&segs, &freed_segs, PP->segid[rndn(2)]),
+	};
+	int kind, e;
+	void *p = arg_ptr(&m, sizeof(m), &kind);
+	long r = do_ioctl(K_REMOVE, XPMEM_CMD_REMOVE, p, &e);
+
+	note("REMOVE %" PRId64 " ptr kind %d -> %ld %d", (int64_t)m.segid, kind, r, e);
+	if (r == 0) {
+		if (in_child)
+			FAIL("REMOVE succeeded on an inherited descriptor");
+		if (!pool_has(&segs, m.segid))
+			FAIL("REMOVE of segid %" PRId64 " succeeded: not ours "
+			     "or already removed", (int64_t)m.segid);
+		pool_del(&segs, m.segid);
+		pool_add(&freed_segs, m.segid);
+	}
+}
+
+static void op_get(void)
+{
+	static const int32_t flags[] = { XPMEM_RDWR, XPMEM_RDONLY, 0, 3, -1, 4 };
+	struct xpmem_cmd_get m = {
+		.segid = any_id(&segs, &freed_segs, PP->segid[rndn(2)]),
+		.flags = rndn(4) ? flags[rndn(2)] : (rndn(2) ? flags[rndn(6)] : (int32_t)rnd()),
+		.permit_type = rndn(2) ? XPMEM_PERMIT_MODE : (int32_t)rnd(),
+		.permit_value = rndn(2) ? 0 : rnd(),
+		.apid = (int64_t)rnd(),
+	};
+	int kind, e;
+	void *p = arg_ptr(&m, sizeof(m), &kind);
+	long r = do_ioctl(K_GET, XPMEM_CMD_GET, p, &e);
+
+	note("GET %" PRId64 " flags %d ptr kind %d -> %ld %d", (int64_t)m.segid,
+	     m.flags, kind, r, e);
+	if (r == 0) {
+		if (in_child)
+			FAIL("GET succeeded on an inherited descriptor");
+		if (kind != P_GOOD && kind != P_MISALIGNED)
+			FAIL("GET succeeded with a bad argument pointer (kind %d)", kind);
+		if (m.flags != XPMEM_RDWR && m.flags != XPMEM_RDONLY)
+			FAIL("GET accepted flags %d", m.flags);
+		if (pool_has(&freed_segs, m.segid))
+			FAIL("GET of removed segid %" PRId64 " succeeded",
+			     (int64_t)m.segid);
+		int64_t id = ((struct xpmem_cmd_get *)p)->apid;
+		if (id <= 0)
+			FAIL("GET returned apid %" PRId64, id);
+		pool_add(&apids, id);
+	} else if (in_child && e != XPMEM_ERRNO_NOPROC) {
+		FAIL("GET on an inherited descriptor: errno %d, expected %d",
+		     e, XPMEM_ERRNO_NOPROC);
+	}
+}
+
+static void op_release(void)
+{
+	struct xpmem_cmd_release m = {
+		.apid = any_id(&apids, &freed_apids, PP->apid),
+	};
+	int kind, e;
+	void *p = arg_ptr(&m, sizeof(m), &kind);
+	long r = do_ioctl(K_RELEASE, XPMEM_CMD_RELEASE, p, &e);
+
+	note("RELEASE %" PRId64 " ptr kind %d -> %ld %d", (int64_t)m.apid, kind, r, e);
+	if (r == 0) {
+		if (in_child)
+			FAIL("RELEASE succeeded on an inherited descriptor");
+		if (!pool_has(&apids, m.apid))
+			FAIL("RELEASE of apid %" PRId64 " succeeded: not ours "
+			     "or already released", (int64_t)m.apid);
+		pool_del(&apids, m.apid);
+		pool_add(&freed_apids, m.apid);
+	}
+}
+
+static void forget_att(int i)
+{
+	atts[i] = atts[--natts];
+}
+
+static void op_attach(void)
+{
+	struct xpmem_cmd_attach m = {
+		.apid = any_id(&apids, &freed_apids, PP->apid),
+		.offset = any_off(),
+		.size = rndn(3) ? (1 + rndn(16)) * PS : any_size(),
+		.vaddr = rndn(3) ? 0 : any_addr(),
+		.fd = rndn(2) ? fd : (int32_t)rnd(),
+		.flags = rndn(2) ? 0 : (int32_t)rnd(),
+	};
+	int kind, e;
+
+	if (natts >= MAXATT) {
+		int i = rndn(natts);
+		note("munmap attachment %p (full)", atts[i].addr);
+		munmap(atts[i].addr, atts[i].size);
+		forget_att(i);
+	}
+	void *p = arg_ptr(&m, sizeof(m), &kind);
+	long r = do_ioctl(K_ATTACH, XPMEM_CMD_ATTACH, p, &e);
+
+	note("ATTACH apid %" PRId64 " off 0x%llx size 0x%llx vaddr 0x%llx ptr kind %d -> %ld %d",
+	     (int64_t)m.apid, (unsigned long long)m.offset,
+	     (unsigned long long)m.size, (unsigned long long)m.vaddr, kind, r, e);
+	if (r == 0) {
+		if (in_child)
+			FAIL("ATTACH succeeded on an inherited descriptor");
+		uint64_t va = ((struct xpmem_cmd_attach *)p)->vaddr;
+		if (kind != P_GOOD && kind != P_MISALIGNED) {
+			/* the mapping exists but the address was lost */
+			FAIL("ATTACH succeeded with a bad argument pointer "
+			     "(kind %d)", kind);
+		}
+		if (!va || (va & (PS - 1)) || va >= 0x800000000000ULL)
+			FAIL("ATTACH returned address 0x%llx", (unsigned long long)va);
+		if (!pool_has(&apids, m.apid))
+			FAIL("ATTACH with apid %" PRId64 " succeeded: not ours",
+			     (int64_t)m.apid);
+		atts[natts].addr = (char *)(uintptr_t)va;
+		atts[natts].size = (m.size + PS - 1) & ~(PS - 1);
+		natts++;
+	}
+}
+
+static void op_detach(void)
+{
+	struct xpmem_cmd_detach m;
+	int kind, e, which = -1;
+
+	if (natts && rndn(3)) {
+		which = rndn(natts);
+		m.vaddr = (uintptr_t)atts[which].addr + rndn(atts[which].size);
+	} else {
+		m.vaddr = any_addr();
+	}
+	void *p = arg_ptr(&m, sizeof(m), &kind);
+	long r = do_ioctl(K_DETACH, XPMEM_CMD_DETACH, p, &e);
+
+	note("DETACH 0x%llx ptr kind %d -> %ld %d", (unsigned long long)m.vaddr,
+	     kind, r, e);
+	if (r == 0 && in_child)
+		FAIL("DETACH succeeded on an inherited descriptor");
+	if (r == 0 && which >= 0)
+		forget_att(which);
+	/* a successful detach of another address: forget what covers it */
+	if (r == 0)
+		for (int i = 0; i < natts; i++)
+			if (m.vaddr >= (uintptr_t)atts[i].addr &&
+			    m.vaddr < (uintptr_t)atts[i].addr + atts[i].size)
+				forget_att(i);
+}
+
+static void op_simple(void)
+{
+	int e;
+	unsigned c = rndn(3);
+	void *arg = (void *)(uintptr_t)(rndn(2) ? 0 : rnd());
+
+	if (c == 0) {
+		long v = do_ioctl(K_VERSION, XPMEM_CMD_VERSION, arg, &e);
+		note("VERSION -> %ld %d", v, e);
+		if (v <= 0)
+			FAIL("VERSION returned %ld errno %d", v, e);
+	} else {
+		unsigned long cmd = c == 1 ? XPMEM_CMD_FORK_BEGIN : XPMEM_CMD_FORK_END;
+		long r = do_ioctl(K_FORKCMD, cmd, arg, &e);
+		note("FORK_%s -> %ld %d", c == 1 ? "BEGIN" : "END", r, e);
+		if (r != 0 && e != EINTR)
+			FAIL("FORK_BEGIN/END returned %ld errno %d", r, e);
+	}
+}
+
+static void op_unknown(void)
+{
+	unsigned long cmd;
+	int kind, e;
+
+	switch (rndn(6)) {
+	case 0: cmd = _IO('x', 9 + rndn(247)); break;
+	case 1: cmd = _IOWR('x', rndn(16), 8 * (1 + rndn(8))); break;
+	case 2: cmd = _IOR('x', rndn(16), 8 * (1 + rndn(8))); break;
+	case 3: cmd = _IOW('x', rndn(16), 8 * (1 + rndn(8))); break;
+	case 4: cmd = (uint32_t)rnd(); break;
+	default: cmd = _IO(rndn(256), rndn(16)); break;
+	}
+	if (cmd >= XPMEM_CMD_VERSION && cmd <= XPMEM_CMD_FORK_END)
+		cmd += 0x100;
+	uint64_t junk[8];
+	for (int i = 0; i < 8; i++)
+		junk[i] = rnd();
+	void *p = arg_ptr(junk, sizeof(junk), &kind);
+	long r = do_ioctl(K_UNKNOWN, cmd, p, &e);
+	note("unknown cmd 0x%lx -> %ld %d", cmd, r, e);
+	/*
+	 * The VFS answers some commands itself before the driver sees them
+	 * (FIOCLEX, FIONBIO, FIBMAP, FIGETBSZ, FICLONE, FS_IOC_*...): their
+	 * types are not checked for ENOTTY.
+	 */
+	unsigned type = (cmd >> 8) & 0xff;
+	if (type == 0x54 || type == 0 || type == 0x94 || type == 'f' ||
+	    type == 'X' || type == 0x15)
+		return;
+	if (r == 0 || (e != ENOTTY && e != EINTR))
+		FAIL("unknown command 0x%lx: returned %ld errno %d, expected "
+		     "ENOTTY", cmd, r, e);
+}
+
+/* munmap/mmap/mprotect/mremap of arena (exported) and attachment pages */
+static void op_mm(void)
+{
+	n_mm++;
+	unsigned p0 = rndn(ARENA_PAGES), n = 1 + rndn(8);
+	if (p0 + n > ARENA_PAGES)
+		n = ARENA_PAGES - p0;
+	char *a = arena + p0 * PS;
+
+	switch (rndn(8)) {
+	case 0:
+		note("munmap arena %u+%u", p0, n);
+		munmap(a, n * PS);
+		break;
+	case 1:
+		note("mmap fixed arena %u+%u", p0, n);
+		if (mmap(a, n * PS, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != a)
+			FAIL("mmap: %m");
+		memset(a, (int)p0, n * PS);
+		break;
+	case 2:
+		note("mprotect arena %u+%u", p0, n);
+		mprotect(a, n * PS, rndn(2) ? PROT_READ : rndn(2) ? PROT_NONE :
+			 PROT_READ | PROT_WRITE);
+		break;
+	case 3: {
+		/* swap two arena ranges by mremap through the hole page */
+		unsigned q0 = rndn(ARENA_PAGES - n + 1);
+		note("mremap arena %u+%u -> %u", p0, n, q0);
+		mremap(a, n * PS, n * PS, MREMAP_MAYMOVE | MREMAP_FIXED,
+		       arena + q0 * PS);
+		break;
+	}
+	case 4:
+		note("madvise dontneed arena %u+%u", p0, n);
+		madvise(a, n * PS, MADV_DONTNEED);
+		break;
+	default:
+		if (!natts)
+			break;
+		int i = rndn(natts);
+		size_t off = rndn(atts[i].size / PS) * PS;
+		char *b = atts[i].addr + off;
+		switch (rndn(4)) {
+		case 0:
+			note("munmap attachment %p+0x%zx", b, PS);
+			if (munmap(b, PS) == 0 && atts[i].size == PS)
+				forget_att(i);
+			else if (off == 0) {
+				atts[i].addr += PS;
+				atts[i].size -= PS;
+			}
+			break;
+		case 1:
+			note("mprotect attachment %p", b);
+			mprotect(b, PS, rndn(2) ? PROT_READ : PROT_READ | PROT_WRITE);
+			break;
+		case 2: {
+			note("mremap attachment %p", atts[i].addr);
+			void *r = mremap(atts[i].addr, atts[i].size,
+					 atts[i].size + PS, MREMAP_MAYMOVE);
+			if (r != MAP_FAILED) {
+				atts[i].addr = r;
+				atts[i].size += PS;
+			}
+			break;
+		}
+		default:
+			note("madvise attachment %p", b);
+			madvise(b, PS, rndn(2) ? MADV_DONTNEED : MADV_COLD);
+			break;
+		}
+	}
+}
+
+/* Access an attachment: any of data, SIGBUS or SIGSEGV, never a crash. */
+static void op_touch(void)
+{
+	if (!natts)
+		return;
+	int i = rndn(natts);
+	volatile char *p = atts[i].addr + rndn(atts[i].size);
+	int sig = probe(p, rndn(2));
+
+	note("touch %p -> signal %d", (void *)p, sig);
+	n_touch++;
+	if (sig)
+		n_touch_sig++;
+}
+
+static void op_reopen(void)
+{
+	n_reopen++;
+	note("close and reopen the device");
+	if (rndn(2)) {
+		/* the new descriptor of the same open file keeps the ids */
+		int d = dup(fd);
+		if (d < 0)
+			FAIL("dup: %m");
+		close(fd);
+		fd = d;
+		return;
+	}
+	close(fd);
+	fd = open("/dev/xpmem", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		FAIL("reopen /dev/xpmem: %m");
+	/* the old context's attachments stay mapped: unmap them, or not */
+	if (rndn(2)) {
+		while (natts) {
+			munmap(atts[0].addr, atts[0].size);
+			forget_att(0);
+		}
+	}
+	/* every id of the old context is gone */
+	for (int i = 0; i < segs.n; i++)
+		pool_add(&freed_segs, segs.v[i]);
+	for (int i = 0; i < apids.n; i++)
+		pool_add(&freed_apids, apids.v[i]);
+	segs.n = apids.n = 0;
+}
+
+static void one_op(void);
+
+/* fork: the child uses the inherited descriptor, then exits */
+static void op_fork(void)
+{
+	n_fork++;
+	note("fork");
+	pid_t pid = fork();
+	if (pid < 0)
+		FAIL("fork: %m");
+	if (pid == 0) {
+		timer_set(0);
+		in_child = 1;
+		natts = 0;	/* attachments are not inherited */
+		int n = rndn(20);
+		for (int i = 0; i < n; i++)
+			one_op();
+		_exit(0);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			FAIL("waitpid: %m");
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		FAIL("fork child: status 0x%x", st);
+}
+
+/* The peer: another process owning two segments and a permit. */
+static void peer_start(void)
+{
+	int pfd[2];
+
+	if (pipe(pfd) != 0)
+		FAIL("pipe: %m");
+	ST(&PP->ready, 0);
+	peer_pid = fork();
+	if (peer_pid < 0)
+		FAIL("fork: %m");
+	if (peer_pid == 0) {
+		char c;
+		timer_set(0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(pfd[1]);
+		close(fd);
+		int pf = open("/dev/xpmem", O_RDWR | O_CLOEXEC);
+		char *mem = mmap(NULL, 16 * PS, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (pf < 0 || mem == MAP_FAILED)
+			_exit(1);
+		memset(mem, 0x5a, 16 * PS);
+		for (int i = 0; i < 2; i++) {
+			struct xpmem_cmd_make m = {
+				.vaddr = (uintptr_t)mem + i * 8 * PS,
+				.size = 8 * PS, .permit_type = XPMEM_PERMIT_MODE,
+				.permit_value = i ? 0600 : 0666,
+			};
+			if (ioctl(pf, XPMEM_CMD_MAKE, &m) != 0)
+				_exit(1);
+			PP->segid[i] = m.segid;
+		}
+		struct xpmem_cmd_get g = { .segid = PP->segid[0], .flags = XPMEM_RDWR };
+		if (ioctl(pf, XPMEM_CMD_GET, &g) != 0)
+			_exit(1);
+		PP->apid = g.apid;
+		ST(&PP->ready, 1);
+		/* wait for the end (EOF) */
+		while (read(pfd[0], &c, 1) != 0)
+			;
+		_exit(0);
+	}
+	close(pfd[0]);
+	peer_pipe = pfd[1];
+	while (!LD(&PP->ready)) {
+		int st;
+		if (waitpid(peer_pid, &st, WNOHANG) == peer_pid)
+			FAIL("peer died at start: status 0x%x", st);
+		usleep(1000);
+	}
+	n_peer++;
+}
+
+static void peer_stop(void)
+{
+	int st;
+
+	close(peer_pipe);
+	while (waitpid(peer_pid, &st, 0) < 0)
+		if (errno != EINTR)
+			FAIL("waitpid peer: %m");
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		FAIL("peer: status 0x%x", st);
+	/* its ids are stale now (kept in PP as "freed ids of another process") */
+}
+
+static void one_op(void)
+{
+	unsigned k = rndn(1000);
+
+	if (k < 110) op_make();
+	else if (k < 170) op_remove();
+	else if (k < 320) op_get();
+	else if (k < 370) op_release();
+	else if (k < 550) op_attach();
+	else if (k < 640) op_detach();
+	else if (k < 680) op_simple();
+	else if (k < 760) op_unknown();
+	else if (k < 850) op_mm();
+	else if (k < 960) op_touch();
+	else if (in_child) return;
+	else if (k < 970) op_fork();
+	else if (k < 978) op_reopen();
+	else if (k < 981) { note("peer restart"); peer_stop(); peer_start(); }
+	else if (k < 990) {
+		long us = rndn(3) ? 0 : 500 + rndn(5000);
+		note("timer %ld us", us);
+		timer_set(us);
+	} else {
+		/* export some of the arena the regular way, to get real ids */
+		struct xpmem_cmd_make m = {
+			.vaddr = (uintptr_t)arena + rndn(ARENA_PAGES / 2) * PS,
+			.size = (1 + rndn(ARENA_PAGES / 2)) * PS,
+			.permit_type = XPMEM_PERMIT_MODE, .permit_value = 0666,
+		};
+		int e;
+		if (do_ioctl(K_MAKE, XPMEM_CMD_MAKE, &m, &e) == 0) {
+			pool_add(&segs, m.segid);
+			struct xpmem_cmd_get g = { .segid = m.segid, .flags = XPMEM_RDWR };
+			if (do_ioctl(K_GET, XPMEM_CMD_GET, &g, &e) == 0)
+				pool_add(&apids, g.apid);
+		}
+		note("make+get -> errno %d", e);
+	}
+}
+
+static int worker(void)
+{
+	char *m;
+
+	install_handlers();
+	fd = open("/dev/xpmem", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		FAIL("open /dev/xpmem: %m");
+	arena = mmap(NULL, ARENA_PAGES * PS, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	m = mmap(NULL, 6 * PS, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (arena == MAP_FAILED || m == MAP_FAILED)
+		FAIL("mmap: %m");
+	memset(arena, 0x11, ARENA_PAGES * PS);
+	argpage = m;
+	ropage = m + PS;
+	edge = m + 2 * PS;
+	unmapped = m + 3 * PS;
+	munmap(unmapped, PS);
+	mprotect(ropage, PS, PROT_READ);
+
+	peer_start();
+	double t0 = 0;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t0 = ts.tv_sec + ts.tv_nsec / 1e9;
+	for (opno = 0; opno < nops; opno++) {
+		one_op();
+		if (verbose && opno % 10000 == 0)
+			fprintf(stderr, "# %ld ops\n", opno);
+	}
+	timer_set(0);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	double dt = ts.tv_sec + ts.tv_nsec / 1e9 - t0;
+	peer_stop();
+
+	printf("# %ld operations in %.1f s: %.0f ops/s (seed %" PRIu64 ")\n",
+	       nops, dt, nops / (dt > 0 ? dt : 1), seed);
+	for (int k = 0; k < K_NR; k++)
+		printf("#   %-16s ok %-8ld failed %ld\n", kname[k], k_ok[k], k_err[k]);
+	printf("#   EINTR %ld, EFAULT %ld, mm ops %ld, forks %ld, reopens %ld, "
+	       "peers %ld, touches %ld (signal %ld), SIGALRMs %ld\n",
+	       n_eintr, n_efault, n_mm, n_fork, n_reopen, n_peer, n_touch,
+	       n_touch_sig, (long)alarms);
+	if (nops >= 1000 && (k_ok[K_MAKE] == 0 || k_ok[K_GET] == 0 ||
+			     k_ok[K_ATTACH] == 0 || k_ok[K_DETACH] == 0))
+		FAIL("some command never succeeded: the fuzzer did not reach "
+		     "the driver's main paths");
+	return 0;
+}
+
+/* ---- stats and the final sanity phase ----------------------------------- */
+
+struct stats {
+	long ctx, seg, permit, att;
+	int ok;
+};
+
+static struct stats read_stats(void)
+{
+	struct stats s = { 0 };
+	FILE *f = fopen(STATS, "re");
+	char name[32];
+	long v;
+
+	if (!f)
+		return s;
+	while (fscanf(f, "%31s %ld", name, &v) == 2) {
+		if (!strcmp(name, "contexts")) s.ctx = v;
+		else if (!strcmp(name, "segments")) s.seg = v;
+		else if (!strcmp(name, "permits")) s.permit = v;
+		else if (!strcmp(name, "attachments")) s.att = v;
+		s.ok = 1;
+	}
+	fclose(f);
+	return s;
+}
+
+static int sanity(void)
+{
+	size_t len = 16 * PS;
+	int pfd[2], qfd[2];
+	xpmem_segid_t sid;
+
+	if (pipe(pfd) || pipe(qfd))
+		FAIL("pipe: %m");
+	pid_t pid = fork();
+	if (pid == 0) {
+		char *mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		char c;
+		for (size_t i = 0; i < len; i++)
+			mem[i] = (char)(i * 13 + 1);
+		sid = xpmem_make(mem, len, XPMEM_PERMIT_MODE, (void *)0600);
+		if (sid <= 0)
+			_exit(2);
+		if (write(pfd[1], &sid, sizeof(sid)) != sizeof(sid))
+			_exit(3);
+		if (read(qfd[0], &c, 1) != 1)
+			_exit(4);
+		/* the attacher wrote the complement of every byte */
+		for (size_t i = 0; i < len; i++)
+			if (mem[i] != (char)~(i * 13 + 1))
+				_exit(5);
+		if (xpmem_remove(sid) != 0)
+			_exit(6);
+		_exit(0);
+	}
+	if (read(pfd[0], &sid, sizeof(sid)) != sizeof(sid))
+		FAIL("sanity: the owner did not make a segment");
+	xpmem_apid_t ap = xpmem_get(sid, XPMEM_RDWR, XPMEM_PERMIT_MODE, NULL);
+	if (ap <= 0)
+		FAIL("sanity: xpmem_get: %m");
+	struct xpmem_addr addr = { .apid = ap, .offset = 0 };
+	char *p = xpmem_attach(addr, len, NULL);
+	if (p == (void *)-1)
+		FAIL("sanity: xpmem_attach: %m");
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] != (char)(i * 13 + 1))
+			FAIL("sanity: byte %zu reads 0x%x", i, p[i] & 0xff);
+		p[i] = (char)~(i * 13 + 1);
+	}
+	if (write(qfd[1], "x", 1) != 1)
+		FAIL("sanity: write: %m");
+	int st;
+	waitpid(pid, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		FAIL("sanity: owner status 0x%x", st);
+	if (xpmem_detach(p) != 0 || xpmem_release(ap) != 0)
+		FAIL("sanity: detach/release: %m");
+	printf("# sanity: make/get/attach/read/write/detach/release/remove fine\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *e;
+	int have_seed = 0;
+
+	if ((e = getenv("XPMEM_FUZZ_OPS")))
+		nops = atol(e);
+	if ((e = getenv("XPMEM_FUZZ_SEED"))) {
+		seed = strtoull(e, NULL, 0);
+		have_seed = 1;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--ops") && i + 1 < argc)
+			nops = atol(argv[++i]);
+		else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
+			seed = strtoull(argv[++i], NULL, 0);
+			have_seed = 1;
+		} else if (!strcmp(argv[i], "--verbose"))
+			verbose = 1;
+		else {
+			fprintf(stderr, "usage: xpmem_fuzz [--ops N] [--seed S] "
+				"[--verbose]\n");
+			return 2;
+		}
+	}
+	if (nops < 0)
+		nops = XPMEM_FUZZ_DEFAULT_OPS;
+	if (!have_seed) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		seed = ((uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec ^
+			(uint64_t)getpid() << 16) & 0xffffffffULL;
+	}
+	rs = seed;
+	setvbuf(stdout, NULL, _IONBF, 0);
+	printf("# xpmem_fuzz: seed %" PRIu64 ", %ld operations\n", seed, nops);
+	printf("# replay: xpmem_fuzz --ops %ld --seed %" PRIu64 "\n", nops, seed);
+	if (access("/dev/xpmem", R_OK | W_OK) != 0) {
+		printf("SKIP: /dev/xpmem: %m\n");
+		return 77;
+	}
+	PP = mmap(NULL, PS, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		  -1, 0);
+	if (PP == MAP_FAILED)
+		FAIL("mmap: %m");
+
+	struct stats s0 = read_stats();
+	pid_t pid = fork();
+	if (pid < 0)
+		FAIL("fork: %m");
+	if (pid == 0)
+		_exit(worker());
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			FAIL("waitpid: %m");
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		printf("FAIL: worker status 0x%x (%s %d); replay: xpmem_fuzz "
+		       "--ops %ld --seed %" PRIu64 "\n", st,
+		       WIFSIGNALED(st) ? "signal" : "exit",
+		       WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st), nops, seed);
+		return 1;
+	}
+	/* everything the worker had is gone: the counters are back */
+	struct stats s1 = read_stats();
+	if (s0.ok && s1.ok) {
+		printf("# module objects before/after: contexts %ld/%ld segments "
+		       "%ld/%ld permits %ld/%ld attachments %ld/%ld\n",
+		       s0.ctx, s1.ctx, s0.seg, s1.seg, s0.permit, s1.permit,
+		       s0.att, s1.att);
+		if (s1.ctx != s0.ctx || s1.seg != s0.seg ||
+		    s1.permit != s0.permit || s1.att != s0.att) {
+			printf("FAIL: module objects leaked by the fuzzing "
+			       "(seed %" PRIu64 ")\n", seed);
+			return 1;
+		}
+	} else {
+		printf("# no %s: leak check left to kmemleak\n", STATS);
+	}
+	install_handlers();
+	sanity();
+	printf("PASS: xpmem_fuzz seed %" PRIu64 "\n", seed);
+	return 0;
+}
