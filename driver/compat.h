@@ -31,7 +31,6 @@
 #error "xpmem needs apply_to_page_range() with the three-argument callback"
 #endif
 
-
 #ifndef HAVE_MMAP_READ_TRYLOCK
 #error "xpmem needs the mmap_read_lock() family of wrappers"
 #endif
@@ -103,12 +102,14 @@ static inline struct vm_area_struct *vma_lookup(struct mm_struct *mm,
 #endif
 
 /* kmap_local_page() arrived in 5.11. */
-#ifdef HAVE_KMAP_LOCAL_PAGE
+#if defined(HAVE_KMAP_LOCAL_PAGE)
 #define xpmem_kmap(page)	kmap_local_page(page)
 #define xpmem_kunmap(page, addr) kunmap_local(addr)
+#elif !defined(CONFIG_HIGHMEM)
+#define xpmem_kmap(page)	page_address(page)
+#define xpmem_kunmap(page, addr) ((void)(addr))
 #else
-#define xpmem_kmap(page)	kmap(page)
-#define xpmem_kunmap(page, addr) kunmap(page)
+#error "xpmem needs kmap_local_page() on a kernel with highmem"
 #endif
 
 /* Folios arrived in 5.16; set_page_dirty() may go away after them. */

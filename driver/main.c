@@ -19,11 +19,9 @@
  *	pending_task == current). Taken before the attacher's mmap_lock,
  *	never under it.
  * ctx->lock
- *	Protects ctx->segs, ctx->next_pgoff and ctx->nr_mapped. A leaf
- *	apart from seg->lock and att->lock being taken outside it; it may
- *	be taken under the attacher's mmap_lock (->mmap, ->close). Never
- *	held across an allocation that may enter reclaim... except the
- *	short xarray and list updates, which allocate nothing.
+ *	Protects ctx->segs, ctx->next_pgoff and ctx->nr_mapped. A leaf:
+ *	nothing else is taken under it. It is taken under the attacher's
+ *	mmap_lock (->mmap, ->close) and never in the notifier.
  * ctx->permits
  *	The xarray's own lock; lookups take a permit reference under it.
  */

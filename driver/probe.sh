@@ -268,7 +268,8 @@ env -i PATH="$PATH" HOME="${HOME:-/}" TMPDIR="${TMPDIR:-/tmp}" \
 
 if [ ! -f "$tmp/xpmem_sanity.o" ]; then
 	echo "xpmem probe: the compiler cannot build a trivial module against $kdir:" >&2
-	tail -n 20 "$tmp/build.log" >&2
+	{ grep -i -m 10 -e 'error' -e 'fatal' "$tmp/build.log" | grep -v 'not remade'
+	  tail -n 5 "$tmp/build.log"; } >&2
 	exit 1
 fi
 
@@ -297,9 +298,9 @@ exported() {
 	for sym in unmap_mapping_pages apply_to_page_range hmm_range_fault \
 		   mmu_interval_notifier_insert; do
 		if exported "$sym"; then
-			echo "#define HAVE_EXPORT_$(echo "$sym" | tr a-z A-Z) 1"
+			echo "#define HAVE_EXPORT_$(echo "$sym" | tr "[:lower:]" "[:upper:]") 1"
 		else
-			echo "/* #undef HAVE_EXPORT_$(echo "$sym" | tr a-z A-Z) */"
+			echo "/* #undef HAVE_EXPORT_$(echo "$sym" | tr "[:lower:]" "[:upper:]") */"
 		fi
 	done
 	echo '#endif'

@@ -65,12 +65,12 @@ struct xpmem_ctx {
 	struct inode *inode;
 	struct file *file;
 
-	struct mutex lock;
+	struct mutex lock;		/* see main.c */
 	struct list_head segs;
 	struct xarray permits;
 	u32 next_apid;
 
-	struct mutex attach_mutex;
+	struct mutex attach_mutex;	/* see main.c */
 	struct xpmem_att *pending;
 	struct task_struct *pending_task;
 
@@ -108,7 +108,7 @@ struct xpmem_seg {
 	struct xpmem_ctx *owner;
 	struct list_head ctx_node;
 
-	struct mutex lock;
+	struct mutex lock;		/* see segment.c */
 	bool removed;
 	struct list_head atts;
 };
@@ -156,7 +156,7 @@ struct xpmem_permit {
 struct xpmem_att {
 	struct mmu_interval_notifier notifier;
 	struct kref ref;
-	struct mutex lock;
+	struct mutex lock;		/* see attach.c */
 	bool dead;
 	bool mapped;
 	unsigned long pgoff;
