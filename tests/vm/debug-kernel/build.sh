@@ -113,6 +113,7 @@ if [ -f "$dir/.complete" ]; then
     exit 0
 fi
 [ -e "$dir" ] && { msg "removing incomplete $dir"; rm -rf "$dir"; }
+rm -rf "$base"/.build-* "$base"/.modtest-* "$base"/.broken-*  # leftovers of killed runs
 
 log=$base/logs/$key.log
 tmp=$base/.build-$key.$$
@@ -120,11 +121,15 @@ rm -rf "$tmp"
 mkdir -p "$tmp"
 : > "$log"
 
+# A failed tree is kept (one at a time) as $base/.failed for inspection.
 fail() {
     msg "FAILED: $*"
     msg "build log: $log"
     tail -n 40 "$log" | sed 's/^/  | /' >&2 || true
-    rm -rf "$tmp"
+    if [ -d "$tmp" ]; then
+        rm -rf "$base/.failed"
+        mv "$tmp" "$base/.failed" && msg "failed tree kept in $base/.failed"
+    fi
     exit 1
 }
 trap 'rm -rf "$tmp"' EXIT
@@ -177,7 +182,9 @@ cp "$ktree/.config" "$base/logs/$key.config"
 [ "$missing" -eq 0 ] || fail "config check (options above were dropped by Kconfig; .config saved as $base/logs/$key.config)"
 msg "config check passed"
 
-run "make bzImage" "${mk[@]}" bzImage
+# `make modules` (only test_hmm.ko here) is what writes Module.symvers with
+# the vmlinux exports; bzImage alone only leaves vmlinux.symvers.
+run "make bzImage modules" "${mk[@]}" bzImage modules
 run "make modules_prepare" "${mk[@]}" modules_prepare
 [ -s "$ktree/Module.symvers" ] || fail "no Module.symvers after the build"
 cp "$ktree/arch/x86/boot/bzImage" "$tmp/bzImage"
