@@ -31,7 +31,9 @@
  * (env XPMEM_FUZZ_OPS, XPMEM_FUZZ_SEED). Exit 0 pass, 1 fail (seed
  * printed), 77 skip.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -385,7 +387,8 @@ static int allowed_errno(int e)
 	switch (e) {
 	case EINVAL: case EFAULT: case ENOENT: case EACCES: case EPERM:
 	case ENOTTY: case ENOMEM: case EEXIST: case ENOSPC: case EBUSY:
-	case EINTR: case EOVERFLOW: case ERANGE: case E2BIG:
+	case EINTR: case EOVERFLOW: case ERANGE: case E2BIG: case ENODEV:
+	case EAGAIN:
 	case XPMEM_ERRNO_NOPROC:
 		return 1;
 	}
@@ -579,13 +582,16 @@ static void op_attach(void)
 			FAIL("ATTACH succeeded with a bad argument pointer "
 			     "(kind %d)", kind);
 		}
-		if (!va || (va & (PS - 1)) || va >= 0x800000000000ULL)
+		/* the address of the offset: page base + offset in page */
+		if (!va || ((va - (uint64_t)m.offset) & (PS - 1)) ||
+		    va >= 0x800000000000ULL)
 			FAIL("ATTACH returned address 0x%llx", (unsigned long long)va);
 		if (!pool_has(&apids, m.apid))
 			FAIL("ATTACH with apid %" PRId64 " succeeded: not ours",
 			     (int64_t)m.apid);
-		atts[natts].addr = (char *)(uintptr_t)va;
-		atts[natts].size = (m.size + PS - 1) & ~(PS - 1);
+		atts[natts].addr = (char *)(uintptr_t)(va & ~(PS - 1));
+		atts[natts].size = ((m.offset & (PS - 1)) + m.size + PS - 1) &
+				   ~(PS - 1);
 		natts++;
 	}
 }
@@ -682,17 +688,23 @@ static void op_mm(void)
 		n = ARENA_PAGES - p0;
 	char *a = arena + p0 * PS;
 
-	switch (rndn(8)) {
+	switch (rndn(9)) {
 	case 0:
 		note("munmap arena %u+%u", p0, n);
 		munmap(a, n * PS);
 		break;
 	case 1:
-		note("mmap fixed arena %u+%u", p0, n);
+		/*
+		 * May fail (ENOMEM, EINVAL) where an attachment landed in a
+		 * hole of the arena: attachments cannot be split.
+		 */
 		if (mmap(a, n * PS, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != a)
-			FAIL("mmap: %m");
-		memset(a, (int)p0, n * PS);
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == a) {
+			note("mmap fixed arena %u+%u", p0, n);
+			memset(a, (int)p0, n * PS);
+		} else {
+			note("mmap fixed arena %u+%u: %d", p0, n, errno);
+		}
 		break;
 	case 2:
 		note("mprotect arena %u+%u", p0, n);
@@ -711,6 +723,17 @@ static void op_mm(void)
 		note("madvise dontneed arena %u+%u", p0, n);
 		madvise(a, n * PS, MADV_DONTNEED);
 		break;
+	case 5: {
+		/* mmap of the device itself is only for ATTACH */
+		void *r = mmap(NULL, PS * (1 + rndn(4)), PROT_READ |
+			       (rndn(2) ? PROT_WRITE : 0),
+			       rndn(2) ? MAP_SHARED : MAP_PRIVATE, fd,
+			       (off_t)rndn(4) * PS);
+		note("mmap /dev/xpmem -> %p %d", r, errno);
+		if (r != MAP_FAILED)
+			FAIL("mmap of /dev/xpmem outside ATTACH succeeded");
+		break;
+	}
 	default:
 		if (!natts)
 			break;

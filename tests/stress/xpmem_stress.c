@@ -52,7 +52,9 @@
  * (env XPMEM_STRESS_SECONDS, XPMEM_STRESS_SEED). Exit 0 pass, 1 fail
  * (the seed is printed), 77 skip (no /dev/xpmem).
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -89,6 +91,10 @@
 #endif
 #ifndef MREMAP_FIXED
 #define MREMAP_FIXED 2
+#endif
+
+#ifndef XPMEM_STRESS_DEFAULT_SECONDS
+#define XPMEM_STRESS_DEFAULT_SECONDS 120
 #endif
 
 #define NSEG 3			/* owners, one segment each */
@@ -1380,7 +1386,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	const char *e;
-	double seconds = 120;
+	double seconds = XPMEM_STRESS_DEFAULT_SECONDS;
 	uint64_t seed = 0;
 	int have_seed = 0, verbose = 0;
 	pid_t pids[NSEG + NATTP];

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * An attacher write-faulting a large window of an owner's never-touched
+ * memory makes the kernel allocate the pages in the owner's mm, charged
+ * to the owner's memory cgroup. With the owner in a small memcg
+ * (cgroup v2 memory.max), the charge hits the limit in the middle of the
+ * attacher's faults: the memcg OOM killer kills the owner (memory.events
+ * oom_kill), and then
+ *   - the attacher is not killed and not hung: its faults end (SIGBUS
+ *     once the owner is gone) and it exits by itself within the limit,
+ *     never staying in D state;
+ *   - the survivor works afterwards: a new owner/attacher pair shares
+ *     data fine, and the module's counters are back where they started.
+ * Skips (77) without cgroup v2 or its memory controller.
+ */
+#include "lim.h"
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#define CG_ROOT "/sys/fs/cgroup"
+#define CG CG_ROOT "/xpmem-oom"
+#define WINDOW (256UL * XT_MiB)
+#define LIMIT "32M"
+
+static int cg_ready(void)
+{
+	char buf[512] = "";
+	FILE *f;
+
+	if (access(CG_ROOT "/cgroup.controllers", R_OK) != 0) {
+		mkdir(CG_ROOT, 0755);
+		if (mount("cgroup2", CG_ROOT, "cgroup2", 0, NULL) != 0)
+			return 0;
+	}
+	f = fopen(CG_ROOT "/cgroup.controllers", "re");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	if (!strstr(buf, "memory"))
+		return 0;
+	xt_write_file(CG_ROOT "/cgroup.subtree_control", "+memory");
+	rmdir(CG);
+	if (mkdir(CG, 0755) != 0 && errno != EEXIST)
+		return 0;
+	return access(CG "/memory.max", W_OK) == 0;
+}
+
+static long oom_kills(void)
+{
+	return xt_proc_field(CG "/memory.events", "oom_kill");
+}
+
+struct shared_ids {
+	xpmem_segid_t segid;
+};
+
+/* The attacher: write one word in every page of the window. */
+static int attacher(void *arg)
+{
+	xpmem_segid_t s = *(xpmem_segid_t *)arg;
+	xpmem_apid_t a = xt_get(s, XPMEM_RDWR);
+	struct xpmem_addr xa = { a, 0 };
+	char *p = xpmem_attach(xa, WINDOW, NULL);
+	size_t i, ps = XT_PS, done = 0;
+	int sig = 0;
+
+	XT_ASSERT(p != XT_XPMEM_FAILED);
+	for (i = 0; i < WINDOW; i += ps) {
+		sig = xt_probe_write(p + i, i + 1);
+		if (sig)
+			break;
+		done += ps;
+	}
+	xt_info("attacher: wrote %zu MiB of the %lu MiB window, then %s",
+		done >> 20, WINDOW >> 20, sig ? xt_signame(sig) : "the end");
+	/* the owner was killed: the rest of the window is gone */
+	XT_ASSERT_MSG(sig == SIGBUS, "attacher: expected SIGBUS once the "
+		      "owner was OOM-killed, got %s", xt_signame(sig));
+	XT_ASSERT_LT(done, WINDOW);
+	xt_detach(p);
+	(void)xpmem_release(a);
+	return 0;
+}
+
+int main(void)
+{
+	struct xt_chan ch;
+	struct lim_stats base;
+	int fd, st;
+
+	xt_require_root();
+	if (!cg_ready())
+		xt_skip("no cgroup v2 memory controller");
+	base = lim_stats();
+	XT_ASSERT_EQ(xt_write_file(CG "/memory.max", LIMIT), 0);
+	xt_write_file(CG "/memory.swap.max", "0");
+	long kills0 = oom_kills();
+
+	xt_chan_init(&ch);
+	pid_t owner = xt_fork();
+	if (owner == 0) {
+		char pid[32];
+		fd = xt_chan_end(&ch, 1);
+		snprintf(pid, sizeof(pid), "%d", (int)getpid());
+		XT_ASSERT_EQ(xt_write_file(CG "/cgroup.procs", pid), 0);
+		/* never touched by the owner itself */
+		char *mem = mmap(NULL, WINDOW, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				 -1, 0);
+		XT_ASSERT(mem != MAP_FAILED);
+		madvise(mem, WINDOW, MADV_NOHUGEPAGE);
+		xt_send_u64(fd, (uint64_t)xt_make(mem, WINDOW, 0600));
+		for (;;)
+			pause();
+	}
+	fd = xt_chan_end(&ch, 0);
+	xpmem_segid_t s = (xpmem_segid_t)xt_recv_u64(fd);
+
+	pid_t att = xt_spawn(attacher, &s);
+	st = lim_reap_within(att, 150, "the attacher");
+	XT_ASSERT_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "attacher: status 0x%x (killed by %d)", st,
+		      WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+
+	/* the owner is the OOM victim */
+	kill(owner, SIGKILL);	/* in case it survived: then fail below */
+	int code, sig = xt_wait_signal(owner, &code);
+	long kills1 = oom_kills();
+	xt_info("memcg oom_kill %ld -> %ld, owner died of signal %d", kills0,
+		kills1, sig);
+	XT_ASSERT_MSG(kills1 > kills0, "no OOM kill in the owner's memcg: "
+		      "the attacher's faults were not charged to the owner");
+	XT_ASSERT_EQ(sig, SIGKILL);
+	rmdir(CG);
+
+	/* the survivors work: a fresh pair shares data */
+	size_t len = 64 * XT_PS;
+	char *mem = xt_map_anon(len);
+	xt_fill(mem, len, 41, 0);
+	xpmem_segid_t s2 = xt_make(mem, len, 0600);
+	xpmem_apid_t a2 = xt_get(s2, XPMEM_RDWR);
+	char *p = xt_attach(a2, 0, len, NULL);
+	XT_ASSERT_PATTERN(p, len, 41, 0);
+	xt_detach(p);
+	xt_release(a2);
+	xt_remove(s2);
+	lim_expect_stats(&base, "after the OOM kill and the survivors' work");
+	return 0;
+}
