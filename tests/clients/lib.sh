@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Common helpers of the client tests (tests/clients), sourced, not executed.
+#
+# Reuses the test bed's helpers (tests/vm/lib.sh: log, die, xpmem_cache,
+# xpmem_mirror) and adds:
+#   clients_dir              cache of built clients: $XPMEM_CACHE/clients
+#   xpmem_build_dir          the CMake build tree holding libxpmem.so.0
+#   xpmem_ensure_lib         build libxpmem in that tree if it is missing
+#   xpmem_abi_key            "0.XPMEM_1.0": SONAME major + newest symbol node
+#   xpmem_stage_dev <dir>    install headers + library of the build tree into <dir>
+#   src_apt_init             private apt directory with a deb-src list
+#   src_apt <apt args...>    apt-get with that private configuration
+#   src_version <srcpkg>     the suite's version of a source package
+#   time_it <var> <cmd...>   run a command, store its wall time (s) in <var>
+
+CLIENTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../vm/lib.sh
+source "$CLIENTS_DIR/../vm/lib.sh"
+
+# Debian suite the client sources come from (the host's release).
+CLIENTS_SUITE=${XPMEM_CLIENTS_SUITE:-bookworm}
+
+clients_dir() { printf '%s/clients\n' "$(xpmem_cache)"; }
+
+xpmem_build_dir() { printf '%s\n' "${XPMEM_BUILD_DIR:-$SRC_DIR/build}"; }
+
+# Make sure the build tree has libxpmem.so.0 (configure/build it if not).
+xpmem_ensure_lib() {
+    local b; b=$(xpmem_build_dir)
+    if [ ! -e "$b/libxpmem/libxpmem.so.0" ]; then
+        log "building libxpmem in $b"
+        [ -f "$b/CMakeCache.txt" ] || cmake -S "$SRC_DIR" -B "$b" >/dev/null || return 1
+        nice -n 10 cmake --build "$b" --target xpmem -j2 >/dev/null || return 1
+    fi
+    [ -e "$b/libxpmem/libxpmem.so.0" ] || { log "no $b/libxpmem/libxpmem.so.0"; return 1; }
+}
+
+# ABI identity of the library: SONAME major and the newest version node,
+# e.g. "0.XPMEM_1.0".  Clients are cached per ABI: a rebuilt library with the
+# same ABI reuses them.
+xpmem_abi_key() {
+    local so; so="$(xpmem_build_dir)/libxpmem/libxpmem.so.0"
+    local soname major node
+    soname=$(readelf -d "$so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+    major=${soname##*.so.}
+    node=$(readelf -V "$so" | awk '/Version definition/ {on = 1; next}
+                                   /Version needs/ {on = 0}
+                                   on && /Name:/ && !/BASE/ {print $NF}' |
+           sort -V | tail -n 1)
+    [ -n "$major" ] && [ -n "$node" ] || { log "cannot read the ABI of $so"; return 1; }
+    printf '%s.%s\n' "$major" "$node"
+}
+
+# Install the library and its headers (lib + dev components) from the build
+# tree into <dir>, with the library in <dir>/lib whatever libdir the tree uses.
+xpmem_stage_dev() {
+    local d=$1 b; b=$(xpmem_build_dir)
+    rm -rf "$d"; mkdir -p "$d"
+    cmake --install "$b" --prefix "$d" --component lib >/dev/null &&
+        cmake --install "$b" --prefix "$d" --component dev >/dev/null || return 1
+    if [ ! -e "$d/lib/libxpmem.so" ]; then
+        local so; so=$(find "$d" -name libxpmem.so -print -quit)
+        [ -n "$so" ] || { log "no libxpmem.so installed in $d"; return 1; }
+        mkdir -p "$d/lib"; ln -sf "$(dirname "$so")"/libxpmem.so* "$d/lib/"
+    fi
+    [ -f "$d/include/xpmem.h" ] || { log "no xpmem.h installed in $d"; return 1; }
+}
+
+# A private apt configuration holding only a deb-src line for the suite, so
+# that "apt-get source" works without touching the host's apt setup.  The
+# archive URI comes from the host's apt sources (or $XPMEM_MIRROR).
+SRC_APT_DIR=
+src_apt_init() {
+    [ -n "$SRC_APT_DIR" ] && return 0
+    local m; m=$(xpmem_mirror) || return 1
+    SRC_APT_DIR="$(clients_dir)/apt"
+    mkdir -p "$SRC_APT_DIR"/etc/sources.list.d "$SRC_APT_DIR"/etc/preferences.d \
+             "$SRC_APT_DIR"/state/lists/partial "$SRC_APT_DIR"/cache/archives/partial
+    local kr=/usr/share/keyrings/debian-archive-keyring.gpg opt=
+    [ -f "$kr" ] && opt="[signed-by=$kr] "
+    printf 'deb-src %s%s %s main\n' "$opt" "$m" "$CLIENTS_SUITE" > "$SRC_APT_DIR/etc/sources.list.new"
+    if ! cmp -s "$SRC_APT_DIR/etc/sources.list.new" "$SRC_APT_DIR/etc/sources.list"; then
+        mv "$SRC_APT_DIR/etc/sources.list.new" "$SRC_APT_DIR/etc/sources.list"
+        rm -f "$SRC_APT_DIR/state/.updated"
+    else
+        rm -f "$SRC_APT_DIR/etc/sources.list.new"
+    fi
+    # Refresh the index at most once a day.
+    if [ -z "$(find "$SRC_APT_DIR/state/.updated" -mmin -1440 2>/dev/null)" ]; then
+        src_apt update -qq >&2 || { log "apt-get update (deb-src $CLIENTS_SUITE) failed"; return 1; }
+        touch "$SRC_APT_DIR/state/.updated"
+    fi
+}
+src_apt() {
+    local d=$SRC_APT_DIR
+    apt-get -o APT::Sandbox::User=root \
+        -o Dir::Etc::SourceList="$d/etc/sources.list" \
+        -o Dir::Etc::SourceParts="$d/etc/sources.list.d" \
+        -o Dir::Etc::Preferences="$d/etc/preferences" \
+        -o Dir::Etc::PreferencesParts="$d/etc/preferences.d" \
+        -o Dir::State="$d/state" -o Dir::Cache="$d/cache" \
+        -o Dir::State::status=/var/lib/dpkg/status "$@"
+}
+src_version() {
+    local d=$SRC_APT_DIR
+    apt-cache -o Dir::Etc::SourceList="$d/etc/sources.list" \
+        -o Dir::Etc::SourceParts="$d/etc/sources.list.d" \
+        -o Dir::State="$d/state" -o Dir::Cache="$d/cache" \
+        -o Dir::State::status=/var/lib/dpkg/status showsrc "$1" |
+        sed -n 's/^Version: //p' | sort -V | tail -n 1
+}
+# Upstream part of a Debian version: no epoch, no revision.
+upstream_version() { local v=${1#*:}; printf '%s\n' "${v%-*}"; }
+
+# Build dependencies, installed by name (apt-get build-dep would need deb-src
+# in the host's own apt configuration).
+ensure_pkgs() {
+    local missing=() p
+    for p in "$@"; do
+        dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "installing: ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2
+}
+
+time_it() {
+    local __v=$1 t0 rc; shift
+    t0=$(date +%s)
+    "$@"; rc=$?
+    printf -v "$__v" '%s' "$(( $(date +%s) - t0 ))"
+    return $rc
+}
