@@ -144,6 +144,9 @@ void reap(pid_t pid);
 void kill_children(void);
 void *map_anon(size_t size, size_t align, int advice);
 void unmap_anon(void *p, size_t size);
+void *map_dst(size_t size, unsigned colour);
+void unmap_dst(void *p, size_t size, unsigned colour);
+#define DST_COLOUR 37	/* pages after a 2 MiB boundary (see map_dst) */
 void fill_pattern(void *buf, size_t size, uint64_t seed);
 int check_pattern(const void *buf, size_t size, uint64_t seed);
 void touch_write(void *buf, size_t size);

@@ -347,6 +347,42 @@ static void check_faults(int xp)
 	}
 }
 
+/* stdout while xpmem-bench runs: a file, shown afterwards (also on exit). */
+static int cap_saved = -1;
+static char cap_path[64];
+
+static void show_capture(void)
+{
+	FILE *f;
+	char buf[4096];
+	size_t n;
+
+	if (cap_saved < 0)
+		return;
+	fflush(stdout);
+	dup2(cap_saved, STDOUT_FILENO);
+	close(cap_saved);
+	cap_saved = -1;
+	f = fopen(cap_path, "r");
+	while (f && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, stdout);
+	if (f)
+		fclose(f);
+	fflush(stdout);
+}
+
+/* xpmem-bench exits on a fatal error: still show what it printed. */
+static void at_exit(void)
+{
+	if (cap_saved < 0)
+		return;
+	show_capture();
+	unlink(cap_path);
+	printf("bench_check: FAIL: xpmem-bench stopped with an error "
+	       "(message on stderr)\n");
+	fflush(stdout);
+}
+
 static int text_has(const char *text, const char *what)
 {
 	if (strstr(text, what))
@@ -361,7 +397,7 @@ int main(int argc, char **argv)
 	char csv[] = "/tmp/xpmem-bench-check-XXXXXX";
 	char out[] = "/tmp/xpmem-bench-out-XXXXXX";
 	char *args[8], *text;
-	int na = 0, rc, cfd, ofd, saved;
+	int na = 0, rc, cfd, ofd;
 	long len;
 	FILE *f;
 
@@ -388,15 +424,15 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	/* Capture the text output to check it, then show it. */
-	saved = dup(STDOUT_FILENO);
-	if (saved < 0 || dup2(ofd, STDOUT_FILENO) < 0) {
+	snprintf(cap_path, sizeof(cap_path), "%s", out);
+	cap_saved = dup(STDOUT_FILENO);
+	if (cap_saved < 0 || dup2(ofd, STDOUT_FILENO) < 0) {
 		perror("bench_check: dup2");
 		return 1;
 	}
+	atexit(at_exit);
 	rc = xpmem_bench_main(na, args);
-	fflush(stdout);
-	dup2(saved, STDOUT_FILENO);
-	close(saved);
+	show_capture();
 
 	f = fopen(out, "r");
 	if (!f || fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0) {
@@ -412,8 +448,6 @@ int main(int argc, char **argv)
 	fclose(f);
 	close(ofd);
 	unlink(out);
-	fputs(text, stdout);
-	fflush(stdout);
 
 	if (rc == BENCH_EXIT_SKIP) {
 		printf("bench_check: SKIP: xpmem-bench exited 77 (no /dev/xpmem)\n");

@@ -315,7 +315,7 @@ void run_copy(struct bench_state *st)
 		/* Local memcpy: the limit. */
 		progress(st, "copy %s memcpy", sz);
 		src = map_anon(size, HUGE_2M, -1);
-		dst = map_anon(size, HUGE_2M, -1);
+		dst = map_dst(size, DST_COLOUR);
 		fill_pattern(src, size, COPY_SEED);
 		memset(dst, 0, size);
 		c.src = src;
@@ -386,7 +386,7 @@ void run_copy(struct bench_state *st)
 		set_wake(&g_sh->cmd_seq, ++c.cmd_seq);
 		reap(owner);
 		munmap(bounce, chunk);
-		unmap_anon(dst, size);
+		unmap_dst(dst, size, DST_COLOUR);
 	}
 }
 
@@ -712,7 +712,8 @@ static void sc_owner(void *p)
 static void sc_worker(void *p)
 {
 	struct sc_arg *a = p;
-	char *dst = map_anon(a->size, HUGE_2M, -1);
+	unsigned colour = DST_COLOUR + 2 * (unsigned)a->id;
+	char *dst = map_dst(a->size, colour);
 	const char *src[BENCH_MAX_PROCS];
 	int64_t apid[BENCH_MAX_PROCS];
 	uint64_t seed;
@@ -762,6 +763,7 @@ static void sc_worker(void *p)
 		do_detach((void *)src[o]);
 		do_release(apid[o]);
 	}
+	unmap_dst(dst, a->size, colour);
 }
 
 /* One scale case with P processes; returns the median aggregate MiB/s. */
@@ -842,7 +844,7 @@ void run_scale(struct bench_state *st)
 
 	/* Copies per run: at least batch_ms for one process. */
 	a = map_anon(o->scale_size, HUGE_2M, -1);
-	b = map_anon(o->scale_size, HUGE_2M, -1);
+	b = map_dst(o->scale_size, DST_COLOUR);
 	fill_pattern(a, o->scale_size, 1);
 	memcpy(b, a, o->scale_size);
 	t0 = now_ns();
@@ -850,7 +852,7 @@ void run_scale(struct bench_state *st)
 	compiler_barrier();
 	t1 = now_ns();
 	unmap_anon(a, o->scale_size);
-	unmap_anon(b, o->scale_size);
+	unmap_dst(b, o->scale_size, DST_COLOUR);
 	k = (long)ceil(o->batch_ms * 1e6 / (double)(t1 - t0 ? t1 - t0 : 1));
 	if (k < 1)
 		k = 1;

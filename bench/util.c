@@ -264,6 +264,28 @@ void unmap_anon(void *p, size_t size)
 		fail("munmap: %s", strerror(errno));
 }
 
+/*
+ * A destination buffer that starts `colour` pages after a 2 MiB boundary.
+ * Sources are 2 MiB aligned (THP-eligible); a destination at the same
+ * offset modulo 2 MiB makes every page of the copy collide in direct-mapped
+ * translation caches (QEMU TCG's softmmu TLB: 10-100x slower copies), which
+ * an attachment placed anywhere by the kernel would not. Both stay 4 KiB
+ * aligned, as real page-aligned buffers are.
+ */
+void *map_dst(size_t size, unsigned colour)
+{
+	size_t off = (size_t)colour * PAGE_4K;
+
+	return (char *)map_anon(size + off, HUGE_2M, -1) + off;
+}
+
+void unmap_dst(void *p, size_t size, unsigned colour)
+{
+	size_t off = (size_t)colour * PAGE_4K;
+
+	unmap_anon((char *)p - off, size + off);
+}
+
 static inline uint64_t pattern_word(size_t j, uint64_t seed)
 {
 	return ((uint64_t)j + seed * 0x100000001ULL + 1) * 0x9E3779B97F4A7C15ULL;
