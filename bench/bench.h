@@ -72,6 +72,9 @@ struct bench_info {
 	char thp[96];
 	int xpmem_version;	/* -1 when not available */
 	char huge_mappings[96];	/* what the module says about 2 MiB mappings */
+	char params[256];	/* module parameters, "name=value ..." */
+	char clocksource[32];
+	double clock_ns;	/* median cost of one clock_gettime() */
 	char date[40];
 };
 

@@ -139,8 +139,12 @@ void print_header(const struct bench_state *st)
 	else
 		printf("  xpmem:   not used (--baselines-only)\n");
 	printf("  huge mappings: %s\n", in->huge_mappings);
-	printf("  timing:  clock_gettime(CLOCK_MONOTONIC); %d repetitions per "
-	       "point, batches of >= %.0f ms\n\n", st->o.reps, st->o.batch_ms);
+	if (in->params[0])
+		printf("  module parameters: %s\n", in->params);
+	printf("  timing:  clock_gettime(CLOCK_MONOTONIC) (clocksource %s, "
+	       "%.0f ns per call); %d repetitions per point, batches of >= "
+	       "%.0f ms\n\n", in->clocksource[0] ? in->clocksource : "?",
+	       in->clock_ns, st->o.reps, st->o.batch_ms);
 	fflush(stdout);
 }
 
@@ -441,6 +445,9 @@ int write_csv(const struct bench_state *st, const char *path)
 	else
 		fprintf(f, "# xpmem: none\n");
 	fprintf(f, "# huge_mappings: %s\n", in->huge_mappings);
+	fprintf(f, "# module_parameters: %s\n", in->params[0] ? in->params : "-");
+	fprintf(f, "# clock: %s, %.0f ns per clock_gettime\n",
+		in->clocksource[0] ? in->clocksource : "?", in->clock_ns);
 	fprintf(f, "# ratio = value / value of the baseline method\n");
 	fprintf(f, "%s\n", BENCH_CSV_HEADER);
 	for (i = 0; i < st->nrows; i++) {

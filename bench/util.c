@@ -5,6 +5,7 @@
  * the description of the machine.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -477,6 +478,36 @@ int huge_mappings_supported(void)
 	return v[0] == 'Y' || v[0] == 'y' || v[0] == '1';
 }
 
+/* "name=value ..." of /sys/module/xpmem/parameters, or "". */
+static void module_params(char *out, size_t len)
+{
+	DIR *d = opendir("/sys/module/xpmem/parameters");
+	struct dirent *e;
+	size_t used = 0;
+
+	out[0] = 0;
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char path[300], v[64];
+		int n;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/module/xpmem/parameters/%s",
+			 e->d_name);
+		read_line(path, v, sizeof(v));
+		n = snprintf(out + used, len - used, "%s%s=%s", used ? " " : "",
+			     e->d_name, v);
+		if (n < 0 || (size_t)n >= len - used) {
+			out[used] = 0;
+			break;
+		}
+		used += (size_t)n;
+	}
+	closedir(d);
+}
+
 void collect_info(struct bench_info *info, int have_xpmem)
 {
 	struct utsname u;
@@ -506,6 +537,20 @@ void collect_info(struct bench_info *info, int have_xpmem)
 		snprintf(info->huge_mappings, sizeof(info->huge_mappings),
 			 "not reported by the module (no %s)",
 			 have_xpmem ? HUGE_PARAM : "module");
+	}
+	module_params(info->params, sizeof(info->params));
+	read_line("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+		  info->clocksource, sizeof(info->clocksource));
+	{
+		uint64_t d[201];
+		int i;
+
+		for (i = 0; i < 201; i++) {
+			uint64_t a = now_ns();
+
+			d[i] = now_ns() - a;
+		}
+		info->clock_ns = (double)percentile_u64(d, 201, 0.5);
 	}
 	gmtime_r(&t, &tm);
 	strftime(info->date, sizeof(info->date), "%Y-%m-%d %H:%M:%S UTC", &tm);
