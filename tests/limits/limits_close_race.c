@@ -20,8 +20,13 @@
 
 static volatile int dev_fd = -1;
 static volatile int stop;
+/* bumped by every close/reopen: ids may then name another context's
+ * permits, which other threads release (their attachments then raise
+ * SIGBUS, which is right) */
+static volatile unsigned long reopen_gen;
 static xpmem_segid_t segid;
-static unsigned long n_ok[NTHREADS], n_err[NTHREADS], n_reopen;
+static unsigned long n_ok[NTHREADS], n_err[NTHREADS], n_bus[NTHREADS];
+static unsigned long n_reopen;
 
 static void check_errno(int e, const char *what)
 {
@@ -38,6 +43,7 @@ static void *worker(void *arg)
 	unsigned long i = 0;
 
 	while (!stop) {
+		unsigned long gen = reopen_gen;
 		int fd = dev_fd;
 		struct xpmem_cmd_get g = { .segid = segid, .flags = XPMEM_RDWR };
 		int r = lim_ioctl(fd, XPMEM_CMD_GET, &g);
@@ -56,8 +62,16 @@ static void *worker(void *arg)
 			n_err[t]++;
 		} else {
 			char *p = (char *)(uintptr_t)c.vaddr;
+			uint64_t v;
 			/* the data of the owner (this process) */
-			XT_ASSERT_PATTERN(p, 4096, 61, (i % 16) * 4096);
+			int sig = xt_probe_read(p, &v);
+			if (sig == SIGBUS && reopen_gen != gen)
+				n_bus[t]++;
+			else if (sig)
+				XT_FAIL("%s reading a fresh attachment with no "
+					"reopen since the GET", xt_signame(sig));
+			else
+				XT_ASSERT_EQ(v, xt_pat(61, (i % 16) * 4096));
 			offs[natts] = c.offset;
 			atts[natts++] = p;
 			n_ok[t]++;
@@ -73,8 +87,16 @@ static void *worker(void *arg)
 					 * still mapped, still the owner's data
 					 */
 					check_errno(-r, "DETACH");
-					XT_ASSERT_PATTERN(p, 16 * 4096, 61,
-							  offs[natts]);
+					uint64_t v;
+					int sig = xt_probe_read(p, &v);
+					if (sig == SIGBUS)
+						n_bus[t]++;
+					else if (sig)
+						XT_FAIL("%s reading an attachment of "
+							"a closed context",
+							xt_signame(sig));
+					else
+						XT_ASSERT_EQ(v, xt_pat(61, offs[natts]));
 					munmap(p, 16 * 4096);
 				}
 			}
@@ -107,22 +129,27 @@ static int work(void *arg)
 	while (xt_now() - t0 < SECONDS) {
 		usleep(1000 + rand() % 20000);
 		int old = dev_fd;
+		reopen_gen++;
 		close(old);
 		usleep(rand() % 2000);
+		reopen_gen++;
 		int nfd = xt_open_dev();
 		dev_fd = nfd;
+		reopen_gen++;
 		n_reopen++;
 	}
 	stop = 1;
 	for (t = 0; t < NTHREADS; t++)
 		pthread_join(th[t], NULL);
-	unsigned long ok = 0, err = 0;
+	unsigned long ok = 0, err = 0, bus = 0;
 	for (t = 0; t < NTHREADS; t++) {
 		ok += n_ok[t];
 		err += n_err[t];
+		bus += n_bus[t];
 	}
-	xt_info("%lu reopens, %lu attaches, %lu failed calls", n_reopen, ok,
-		err);
+	xt_info("%lu reopens, %lu attaches, %lu failed calls, %lu SIGBUS on "
+		"attachments whose permit another thread released", n_reopen,
+		ok, err, bus);
 	XT_ASSERT_GT(ok, 0);
 	XT_ASSERT_GT(n_reopen, 10);
 	close(dev_fd);

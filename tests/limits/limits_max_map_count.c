@@ -97,6 +97,8 @@ int main(void)
 	xt_require_root();
 	if (xt_read_long(SYSCTL, &old) != 0)
 		xt_skip("no %s", SYSCTL);
+	/* this process's own context (libxpmem's) is part of the base */
+	XT_OK(xpmem_init());
 	base = lim_stats();
 
 	char *mem = xt_map_anon(len);

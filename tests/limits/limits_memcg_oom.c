@@ -94,6 +94,8 @@ int main(void)
 	xt_require_root();
 	if (!cg_ready())
 		xt_skip("no cgroup v2 memory controller");
+	/* this process's own context (libxpmem's) is part of the base */
+	XT_OK(xpmem_init());
 	base = lim_stats();
 	XT_ASSERT_EQ(xt_write_file(CG "/memory.max", LIMIT), 0);
 	xt_write_file(CG "/memory.swap.max", "0");
