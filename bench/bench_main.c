@@ -296,9 +296,9 @@ int xpmem_bench_main(int argc, char **argv)
 	collect_info(&st.info, have_xpmem);
 	st.nsteps = 0;
 	if (o->sections & SEC_COPY)
-		st.nsteps += nsizes * (have_xpmem ? 5 : 3);
+		st.nsteps += nsizes * ((have_xpmem ? 5 : 3) + o->reps);
 	if (o->sections & SEC_TOUCH)
-		st.nsteps += have_xpmem ? 5 : 3;
+		st.nsteps += o->reps;
 	if (o->sections & SEC_CONTROL)
 		st.nsteps += have_xpmem ? 2 : 1;
 	if (o->sections & SEC_SCALE)

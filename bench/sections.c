@@ -125,17 +125,14 @@ int scale_procs(const struct bench_opts *o, int *procs)
 typedef void (*batch_fn)(void *ctx, long k);
 
 /*
- * Bandwidth (MiB/s, median over reps) of fn: one warm-up iteration, a
- * calibration of the batch length (at least batch_ms per batch), then
- * reps timed batches.
+ * Copies per timed batch of fn: one warm-up iteration, then enough
+ * iterations for at least batch_ms (at most 2^22).
  */
-static double measure_bw(const struct bench_opts *o, batch_fn fn, void *ctx,
-			 size_t bytes)
+static long calibrate(const struct bench_opts *o, batch_fn fn, void *ctx)
 {
-	double bw[BENCH_MAX_REPS], per;
 	uint64_t t0, t1;
+	double per;
 	long k = 1;
-	int r;
 
 	t0 = now_ns();
 	fn(ctx, 1);
@@ -156,13 +153,7 @@ static double measure_bw(const struct bench_opts *o, batch_fn fn, void *ctx,
 		k = 1;
 	if (k > (1L << 22))
 		k = 1L << 22;
-	for (r = 0; r < o->reps; r++) {
-		t0 = now_ns();
-		fn(ctx, k);
-		t1 = now_ns();
-		bw[r] = (double)bytes * (double)k / ((double)(t1 - t0) / 1e9) / MiB;
-	}
-	return median_double(bw, (size_t)o->reps);
+	return k;
 }
 
 struct copy_ctx {
@@ -292,6 +283,20 @@ static void verify(const char *what, const void *dst, size_t size)
 		fail("%s: the copied data does not match the owner's", what);
 }
 
+/* One copy method of the copy section. */
+struct copy_method {
+	const char *name;
+	batch_fn fn;
+	struct copy_ctx c;
+	long k;
+	double bw[BENCH_MAX_REPS];
+};
+
+/*
+ * Per size: every method is calibrated (and its result verified), then
+ * the methods take turns, one timed batch each per round, so that a
+ * drift of the machine's speed (frequency, other load) hits all of them.
+ */
 void run_copy(struct bench_state *st)
 {
 	const struct bench_opts *o = &st->o;
@@ -303,28 +308,21 @@ void run_copy(struct bench_state *st)
 	for (i = 0; i < nsizes; i++) {
 		size_t size = sizes[i];
 		size_t chunk = size < o->bounce_size ? size : o->bounce_size;
-		struct copy_ctx c = { .size = size, .chunk = chunk };
 		struct copy_owner_arg oa = { .size = size, .chunk = chunk };
-		char *src, *dst, *bounce;
-		double base, bw;
+		struct copy_method m[5];
+		struct copy_ctx base = { .size = size, .chunk = chunk };
+		struct copy_method *bounce_m;
+		char *src, *dst, *bounce, *att = NULL;
+		int nm = 0, j, r, fd;
+		double base_bw;
 		pid_t owner;
-		int fd;
 
 		size_str(size, sz, sizeof(sz));
-
-		/* Local memcpy: the limit. */
-		progress(st, "copy %s memcpy", sz);
 		src = map_anon(size, HUGE_2M, -1);
 		dst = map_dst(size, DST_COLOUR);
 		fill_pattern(src, size, COPY_SEED);
 		memset(dst, 0, size);
-		c.src = src;
-		c.dst = dst;
-		base = measure_bw(o, batch_memcpy, &c, size);
-		verify("memcpy", dst, size);
-		unmap_anon(src, size);
-		add_row(st, "copy", "memcpy", size, 1, "bandwidth", base,
-			"MiB/s", NULL, NAN);
+		base.dst = dst;
 
 		/* The owner, with the bounce buffer shared from the start. */
 		fd = memfd_create("xpmem-bench-bounce", MFD_CLOEXEC);
@@ -341,61 +339,67 @@ void run_copy(struct bench_state *st)
 		owner = spawn(copy_owner, &oa);
 		wait_ge(&g_sh->owners_ready, 1);
 
+		memset(m, 0, sizeof(m));
+		m[nm] = (struct copy_method){ "memcpy", batch_memcpy, base, 0, {0} };
+		m[nm++].c.src = src;
 		if (g_use_xpmem) {
-			void *att;
-
-			progress(st, "copy %s xpmem-warm", sz);
-			c.apid = do_get(g_sh->owner[0].segid);
-			att = do_attach(c.apid, size);
+			base.apid = do_get(g_sh->owner[0].segid);
+			att = do_attach(base.apid, size);
 			touch_read(att, size);	/* pre-fault */
-			memset(dst, 0, size);
-			c.src = att;
-			bw = measure_bw(o, batch_memcpy, &c, size);
-			verify("xpmem-warm", dst, size);
-			do_detach(att);
-			add_row(st, "copy", "xpmem-warm", size, 1, "bandwidth",
-				bw, "MiB/s", "memcpy", base);
-
-			progress(st, "copy %s xpmem-acd", sz);
-			memset(dst, 0, size);
-			bw = measure_bw(o, batch_acd, &c, size);
-			verify("xpmem-acd", dst, size);
-			do_release(c.apid);
-			add_row(st, "copy", "xpmem-acd", size, 1, "bandwidth",
-				bw, "MiB/s", "memcpy", base);
+			m[nm] = (struct copy_method){ "xpmem-warm", batch_memcpy,
+						      base, 0, {0} };
+			m[nm++].c.src = att;
+			m[nm++] = (struct copy_method){ "xpmem-acd", batch_acd,
+							base, 0, {0} };
 		}
+		base.pid = g_sh->owner[0].pid;
+		base.remote = g_sh->owner[0].vaddr;
+		m[nm++] = (struct copy_method){ "cma", batch_cma, base, 0, {0} };
+		base.bounce = bounce;
+		bounce_m = &m[nm];
+		m[nm++] = (struct copy_method){ "memfd-bounce", batch_bounce,
+						base, 0, {0} };
 
-		progress(st, "copy %s cma", sz);
-		c.pid = g_sh->owner[0].pid;
-		c.remote = g_sh->owner[0].vaddr;
-		memset(dst, 0, size);
-		bw = measure_bw(o, batch_cma, &c, size);
-		verify("cma", dst, size);
-		add_row(st, "copy", "cma", size, 1, "bandwidth", bw, "MiB/s",
-			"memcpy", base);
+		for (j = 0; j < nm; j++) {
+			progress(st, "copy %s %s (calibration)", sz, m[j].name);
+			memset(dst, 0, size);
+			m[j].k = calibrate(o, m[j].fn, &m[j].c);
+			verify(m[j].name, dst, size);
+		}
+		for (r = 0; r < o->reps; r++) {
+			progress(st, "copy %s round %d/%d", sz, r + 1, o->reps);
+			for (j = 0; j < nm; j++) {
+				uint64_t t0, t1;
 
-		progress(st, "copy %s memfd-bounce", sz);
-		c.bounce = bounce;
-		memset(dst, 0, size);
-		bw = measure_bw(o, batch_bounce, &c, size);
-		verify("memfd-bounce", dst, size);
-		add_row(st, "copy", "memfd-bounce", size, 1, "bandwidth", bw,
-			"MiB/s", "memcpy", base);
+				t0 = now_ns();
+				m[j].fn(&m[j].c, m[j].k);
+				t1 = now_ns();
+				m[j].bw[r] = (double)size * (double)m[j].k /
+					((double)(t1 - t0 ? t1 - t0 : 1) / 1e9) / MiB;
+			}
+		}
+		base_bw = median_double(m[0].bw, (size_t)o->reps);
+		add_row(st, "copy", "memcpy", size, 1, "bandwidth", base_bw,
+			"MiB/s", NULL, NAN);
+		for (j = 1; j < nm; j++)
+			add_row(st, "copy", m[j].name, size, 1, "bandwidth",
+				median_double(m[j].bw, (size_t)o->reps),
+				"MiB/s", "memcpy", base_bw);
 
+		if (att) {
+			do_detach(att);
+			do_release(base.apid);
+		}
 		g_sh->cmd = CMD_EXIT;
-		set_wake(&g_sh->cmd_seq, ++c.cmd_seq);
+		set_wake(&g_sh->cmd_seq, ++bounce_m->c.cmd_seq);
 		reap(owner);
 		munmap(bounce, chunk);
+		unmap_anon(src, size);
 		unmap_dst(dst, size, DST_COLOUR);
 	}
 }
 
 /* ---- first touch ----------------------------------------------------- */
-
-struct touch_result {
-	double ms;
-	double faults;
-};
 
 /* Read one byte per page of [p, p+size): time and minor faults. */
 static void touch_once(const void *p, size_t size, double *ms, double *faults)
@@ -428,6 +432,7 @@ static void touch_add(struct bench_state *st, const char *method, size_t size,
 
 struct touch_owner_arg {
 	size_t size;
+	int slot;
 	int huge;
 	int memfd;	/* populate a shared memfd instead (no xpmem) */
 };
@@ -435,6 +440,7 @@ struct touch_owner_arg {
 static void touch_owner(void *p)
 {
 	struct touch_owner_arg *a = p;
+	struct owner_slot *s = &g_sh->owner[a->slot];
 	char *buf;
 	int64_t segid = -1;
 
@@ -450,87 +456,98 @@ static void touch_owner(void *p)
 	buf = map_anon(a->size, HUGE_2M, a->huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	touch_write(buf, a->size);
 	segid = do_make(buf, a->size);
-	g_sh->owner[0].pid = getpid();
-	g_sh->owner[0].vaddr = (uintptr_t)buf;
-	g_sh->owner[0].segid = segid;
-	g_sh->owner[0].anon_huge_kb = anon_huge_kb(buf, a->size);
+	s->pid = getpid();
+	s->vaddr = (uintptr_t)buf;
+	s->segid = segid;
+	s->anon_huge_kb = anon_huge_kb(buf, a->size);
 	bump(&g_sh->owners_ready);
 	wait_ge(&g_sh->quit, 1);
 	do_remove(segid);
 }
 
+enum { T_ANON4K, T_ANONTHP, T_MEMFD, T_XP4K, T_XPTHP, T_N };
+static const char *const touch_names[T_N] = {
+	"local-anon-4k", "local-anon-thp", "memfd-shared", "xpmem-4k-owner",
+	"xpmem-thp-owner",
+};
+
+/*
+ * Every round touches one fresh mapping of each kind, in turn: fresh
+ * anonymous memory (4 KiB pages, and THP allowed), a fresh MAP_SHARED
+ * mapping of a memfd populated by another process, and fresh attachments
+ * of a populated 4 KiB owner and of a THP owner.
+ */
 void run_touch(struct bench_state *st)
 {
 	const struct bench_opts *o = &st->o;
 	size_t size = o->touch_size;
-	double ms[BENCH_MAX_REPS], fl[BENCH_MAX_REPS], base;
-	struct touch_owner_arg ta = { .size = size, .memfd = -1 };
-	int r, fd, huge;
+	double ms[T_N][BENCH_MAX_REPS], fl[T_N][BENCH_MAX_REPS], base;
+	struct touch_owner_arg ta[2];
+	int64_t apid[2] = { -1, -1 };
+	pid_t owner[2] = { 0, 0 };
+	int r, fd, k, n = g_use_xpmem ? T_N : T_XP4K;
 	char *p;
 
-	/* Fresh anonymous memory, 4 KiB pages: every read maps the zero page. */
-	progress(st, "touch local-anon-4k");
-	for (r = 0; r < o->reps; r++) {
-		p = map_anon(size, HUGE_2M, MADV_NOHUGEPAGE);
-		touch_once(p, size, &ms[r], &fl[r]);
-		unmap_anon(p, size);
-	}
-	touch_add(st, "local-anon-4k", size, ms, fl, NAN);
-	base = find_row(st, "touch", "local-anon-4k", size, 1, "time")->value;
-
-	/* The same with THP allowed (reads may map the huge zero page). */
-	progress(st, "touch local-anon-thp");
-	for (r = 0; r < o->reps; r++) {
-		p = map_anon(size, HUGE_2M, MADV_HUGEPAGE);
-		touch_once(p, size, &ms[r], &fl[r]);
-		unmap_anon(p, size);
-	}
-	touch_add(st, "local-anon-thp", size, ms, fl, base);
-
-	/* Pages populated by another process, fresh MAP_SHARED mapping here. */
-	progress(st, "touch memfd-shared");
 	fd = memfd_create("xpmem-bench-touch", MFD_CLOEXEC);
 	if (fd < 0 || ftruncate(fd, (off_t)size) != 0)
 		fail("memfd of %zu bytes: %s", size, strerror(errno));
 	reset_counters();
-	ta.memfd = fd;
-	reap(spawn(touch_owner, &ta));
+	ta[0] = (struct touch_owner_arg){ .size = size, .memfd = fd };
+	reap(spawn(touch_owner, &ta[0]));
+	if (g_use_xpmem) {
+		for (k = 0; k < 2; k++) {
+			ta[k] = (struct touch_owner_arg){ .size = size, .slot = k,
+							  .huge = k, .memfd = -1 };
+			owner[k] = spawn(touch_owner, &ta[k]);
+		}
+		wait_ge(&g_sh->owners_ready, 2);
+		for (k = 0; k < 2; k++)
+			apid[k] = do_get(g_sh->owner[k].segid);
+	}
+
 	for (r = 0; r < o->reps; r++) {
-		p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
-		if (p == MAP_FAILED)
-			fail("mmap of the memfd: %s", strerror(errno));
-		touch_once(p, size, &ms[r], &fl[r]);
-		munmap(p, size);
+		progress(st, "touch round %d/%d", r + 1, o->reps);
+		for (k = 0; k < n; k++) {
+			switch (k) {
+			case T_ANON4K:
+			case T_ANONTHP:
+				p = map_anon(size, HUGE_2M, k == T_ANON4K ?
+					     MADV_NOHUGEPAGE : MADV_HUGEPAGE);
+				touch_once(p, size, &ms[k][r], &fl[k][r]);
+				unmap_anon(p, size);
+				break;
+			case T_MEMFD:
+				p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+				if (p == MAP_FAILED)
+					fail("mmap of the memfd: %s", strerror(errno));
+				touch_once(p, size, &ms[k][r], &fl[k][r]);
+				munmap(p, size);
+				break;
+			default:
+				p = do_attach(apid[k - T_XP4K], size);
+				touch_once(p, size, &ms[k][r], &fl[k][r]);
+				do_detach(p);
+				break;
+			}
+		}
 	}
 	close(fd);
-	ta.memfd = -1;
-	touch_add(st, "memfd-shared", size, ms, fl, base);
 
-	if (!g_use_xpmem)
-		return;
-	/* Attachments of a populated owner, 4 KiB pages and THP. */
-	for (huge = 0; huge <= 1; huge++) {
-		const char *name = huge ? "xpmem-thp-owner" : "xpmem-4k-owner";
-		int64_t apid;
-		pid_t owner;
-
-		progress(st, "touch %s", name);
-		reset_counters();
-		ta.huge = huge;
-		owner = spawn(touch_owner, &ta);
-		wait_ge(&g_sh->owners_ready, 1);
-		apid = do_get(g_sh->owner[0].segid);
-		for (r = 0; r < o->reps; r++) {
-			p = do_attach(apid, size);
-			touch_once(p, size, &ms[r], &fl[r]);
-			do_detach(p);
+	touch_add(st, touch_names[0], size, ms[0], fl[0], NAN);
+	base = find_row(st, "touch", touch_names[0], size, 1, "time")->value;
+	for (k = 1; k < n; k++)
+		touch_add(st, touch_names[k], size, ms[k], fl[k], base);
+	if (g_use_xpmem) {
+		for (k = 0; k < 2; k++) {
+			do_release(apid[k]);
+			add_row(st, "touch", touch_names[T_XP4K + k], size, 1,
+				"owner_anon_huge",
+				(double)g_sh->owner[k].anon_huge_kb, "kB", NULL,
+				NAN);
 		}
-		do_release(apid);
-		add_row(st, "touch", name, size, 1, "owner_anon_huge", 
-			(double)g_sh->owner[0].anon_huge_kb, "kB", NULL, NAN);
 		set_wake(&g_sh->quit, 1);
-		reap(owner);
-		touch_add(st, name, size, ms, fl, base);
+		for (k = 0; k < 2; k++)
+			reap(owner[k]);
 	}
 }
 
