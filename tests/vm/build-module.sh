@@ -10,7 +10,7 @@
 #
 # Root kernels (kernels.conf): driver/, include/ and VERSION are synced into
 # the cached root and built there with the root's own compiler:
-#   chroot <root> make -C /usr/src/linux-headers-<kver> M=/xpmem-build/driver modules
+#   chroot <root> make -C /usr/src/linux-headers-<kver> M=/xpmem-build/<id>/driver modules
 # Script kernels (debug): the script prints KERNEL=<bzImage> KDIR=<tree>; the module is
 # built on the host with the host compiler against BUILD.
 set -euo pipefail
@@ -27,12 +27,17 @@ read -r _ root _ _ headers <<<"$(kconf_line "$name")"
 SYNC_EXCL=(--exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c'
            --exclude='.*.cmd' --exclude='Module.symvers' --exclude='modules.order'
            --exclude='.tmp_versions' --exclude='*.a' --exclude='xpmem_compat_gen.h')
+# Copies by content (--checksum) without keeping source mtimes: a changed file
+# gets a new mtime, so Kbuild rebuilds it even if its own mtime went back in
+# time; unchanged files keep theirs, so rebuilds stay incremental.
 sync_src() {    # sync_src <dest dir>
     mkdir -p "$1"
-    rsync -a --delete "${SYNC_EXCL[@]}" "$SRC_DIR/driver/" "$1/driver/"
-    rsync -a --delete "$SRC_DIR/include/" "$1/include/"
-    cp -p "$SRC_DIR/VERSION" "$1/VERSION"
+    rsync -rlp --checksum --delete "${SYNC_EXCL[@]}" "$SRC_DIR/driver/" "$1/driver/"
+    rsync -rlp --checksum --delete "$SRC_DIR/include/" "$1/include/"
+    rsync -rlp --checksum "$SRC_DIR/VERSION" "$1/VERSION"
 }
+# One build directory per source tree, so two checkouts never share objects.
+tree_id=$(printf '%s' "$SRC_DIR" | md5sum | cut -c1-10)
 JOBS=${XPMEM_JOBS:-2}
 
 t0=$(date +%s)
@@ -43,6 +48,8 @@ script:*)
     info=$("$script" 2>>"$blog" | tee -a "$blog")
     build=$(script_var KDIR "$info")
     [ -d "$build" ] || die "$name: $script gave no BUILD dir (see $blog)"
+    exec 9> "$out/.lock"
+    flock 9
     sync_src "$out/src"
     make -C "$build" M="$out/src/driver" -j"$JOBS" modules >> "$blog" 2>&1 ||
         { tail -n 40 "$blog" >&2; die "$name: module build failed (log: $blog)"; }
@@ -51,12 +58,21 @@ script:*)
 *)
     root_ok "$root" || die "$name: root $(root_dir "$root") missing or incomplete; run tests/vm/mkroot.sh $name"
     r=$(root_dir "$root"); kver=$(root_kver "$root")
-    sync_src "$r/xpmem-build"
-    chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C \
-        make -C "/usr/src/linux-headers-$kver" M=/xpmem-build/driver -j"$JOBS" modules \
+    bdir=/xpmem-build/$tree_id
+    mkdir -p "$r/xpmem-build"
+    exec 9> "$r$bdir.lock"
+    flock 9     # one build at a time per root and source tree
+    sync_src "$r$bdir"
+    echo "source: $SRC_DIR -> $r$bdir" >> "$blog"
+    # /proc is needed (objtool of 7.3 reads it); it is mounted in a private
+    # mount namespace, so it vanishes with the build and never leaks.
+    unshare --mount --propagation private /bin/sh -c '
+        mount -t proc proc "$1/proc" && shift && exec chroot "$@"' sh "$r" \
+        "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C \
+        make -C "/usr/src/linux-headers-$kver" M="$bdir/driver" -j"$JOBS" modules \
         >> "$blog" 2>&1 ||
         { tail -n 40 "$blog" >&2; die "$name: module build failed against $kver (log: $blog)"; }
-    ko="$r/xpmem-build/driver/xpmem.ko"
+    ko="$r$bdir/driver/xpmem.ko"
     ;;
 esac
 [ -f "$ko" ] || die "$name: build produced no xpmem.ko (log: $blog)"
