@@ -141,7 +141,7 @@ size_t xt_page_size(void);
 #define XT_PS (xt_page_size())
 
 void xt_require_root(void);
-/* Set a timeout for the whole test (alarm); the default is 240 s. */
+/* Set a timeout for the whole test (alarm); the default is 290 s. */
 void xt_set_timeout(unsigned int seconds);
 /* Monotonic time in seconds. */
 double xt_now(void);
