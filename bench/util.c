@@ -469,12 +469,23 @@ static void proc_field(const char *path, const char *key, char *out, size_t len)
 
 #define HUGE_PARAM "/sys/module/xpmem/parameters/huge_mappings"
 
+/*
+ * Where the module says whether it maps 2 MiB pages; the environment
+ * variable XPMEM_BENCH_HUGE_PARAM names another file (to test bench_check).
+ */
+static const char *huge_param(void)
+{
+	const char *p = getenv("XPMEM_BENCH_HUGE_PARAM");
+
+	return p && *p ? p : HUGE_PARAM;
+}
+
 /* 1 when the module says it maps 2 MiB pages of THP-backed owners. */
 int huge_mappings_supported(void)
 {
 	char v[32];
 
-	read_line(HUGE_PARAM, v, sizeof(v));
+	read_line(huge_param(), v, sizeof(v));
 	return v[0] == 'Y' || v[0] == 'y' || v[0] == '1';
 }
 
@@ -529,14 +540,14 @@ void collect_info(struct bench_info *info, int have_xpmem)
 	if (!info->thp[0])
 		snprintf(info->thp, sizeof(info->thp), "not available");
 	info->xpmem_version = have_xpmem ? xpmem_version() : -1;
-	if (access(HUGE_PARAM, F_OK) == 0) {
-		read_line(HUGE_PARAM, v, sizeof(v));
+	if (access(huge_param(), F_OK) == 0) {
+		read_line(huge_param(), v, sizeof(v));
 		snprintf(info->huge_mappings, sizeof(info->huge_mappings),
 			 "%s (%s)", huge_mappings_supported() ? "yes" : "no", v);
 	} else {
 		snprintf(info->huge_mappings, sizeof(info->huge_mappings),
 			 "not reported by the module (no %s)",
-			 have_xpmem ? HUGE_PARAM : "module");
+			 have_xpmem ? huge_param() : "module");
 	}
 	module_params(info->params, sizeof(info->params));
 	read_line("/sys/devices/system/clocksource/clocksource0/current_clocksource",
