@@ -244,6 +244,9 @@ static char *ropage;		/* read-only page with argument structs */
 static char *edge;		/* last page before an unmapped page */
 static char *unmapped;		/* a page-sized hole */
 static struct idpool segs, freed_segs, apids, freed_apids;
+/* segids of closed contexts that attachments may still keep alive */
+static struct idpool stale_segs;
+static int kept_old_atts;
 static struct attm atts[MAXATT];
 static int natts;
 
@@ -277,13 +280,14 @@ static const uint64_t kaddrs[] = {
 static int64_t any_id(struct idpool *live, struct idpool *freed,
 		      int64_t other)
 {
-	switch (rndn(12)) {
+	switch (rndn(14)) {
 	case 0: return 0;
 	case 1: return -1;
 	case 2: return INT64_MIN;
 	case 3: return INT64_MAX;
 	case 4: return (int64_t)rnd();
 	case 5: return freed->n ? freed->v[rndn(freed->n)] : 1;
+	case 11: return stale_segs.n ? stale_segs.v[rndn(stale_segs.n)] : 3;
 	case 6: return other;
 	case 7: return (int64_t)(uint32_t)rnd();
 	case 8: return live->n ? live->v[rndn(live->n)] ^ (1LL << rndn(63)) : 2;
@@ -549,6 +553,17 @@ static void forget_att(int i)
 	atts[i] = atts[--natts];
 }
 
+/*
+ * A successful munmap/mmap/mremap over [a, a+len) removed every
+ * attachment it touched (they cannot be split, so it covered them).
+ */
+static void forget_overlapping(char *a, size_t len)
+{
+	for (int i = 0; i < natts; i++)
+		if (atts[i].addr < a + len && a < atts[i].addr + atts[i].size)
+			forget_att(i--);
+}
+
 static void op_attach(void)
 {
 	struct xpmem_cmd_attach m = {
@@ -691,7 +706,8 @@ static void op_mm(void)
 	switch (rndn(9)) {
 	case 0:
 		note("munmap arena %u+%u", p0, n);
-		munmap(a, n * PS);
+		if (munmap(a, n * PS) == 0)
+			forget_overlapping(a, n * PS);
 		break;
 	case 1:
 		/*
@@ -701,6 +717,7 @@ static void op_mm(void)
 		if (mmap(a, n * PS, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == a) {
 			note("mmap fixed arena %u+%u", p0, n);
+			forget_overlapping(a, n * PS);
 			memset(a, (int)p0, n * PS);
 		} else {
 			note("mmap fixed arena %u+%u: %d", p0, n, errno);
@@ -715,8 +732,11 @@ static void op_mm(void)
 		/* swap two arena ranges by mremap through the hole page */
 		unsigned q0 = rndn(ARENA_PAGES - n + 1);
 		note("mremap arena %u+%u -> %u", p0, n, q0);
-		mremap(a, n * PS, n * PS, MREMAP_MAYMOVE | MREMAP_FIXED,
-		       arena + q0 * PS);
+		if (mremap(a, n * PS, n * PS, MREMAP_MAYMOVE | MREMAP_FIXED,
+			   arena + q0 * PS) != MAP_FAILED) {
+			forget_overlapping(a, n * PS);
+			forget_overlapping(arena + q0 * PS, n * PS);
+		}
 		break;
 	}
 	case 4:
@@ -740,15 +760,24 @@ static void op_mm(void)
 		int i = rndn(natts);
 		size_t off = rndn(atts[i].size / PS) * PS;
 		char *b = atts[i].addr + off;
-		switch (rndn(4)) {
-		case 0:
-			note("munmap attachment %p+0x%zx", b, PS);
-			if (munmap(b, PS) == 0 && atts[i].size == PS)
+		switch (rndn(5)) {
+		case 0: {
+			/* one page: refused unless the attachment is one page
+			 * (attachments cannot be split) */
+			int r = munmap(b, PS);
+			note("munmap attachment page %p -> %d", b, r);
+			if (r == 0 && atts[i].size == PS)
 				forget_att(i);
-			else if (off == 0) {
-				atts[i].addr += PS;
-				atts[i].size -= PS;
-			}
+			else if (r == 0)
+				FAIL("munmap of one page of a %zu-byte attachment "
+				     "succeeded: it was split", atts[i].size);
+			break;
+		}
+		case 4:
+			note("munmap attachment %p+0x%zx", atts[i].addr, atts[i].size);
+			if (munmap(atts[i].addr, atts[i].size) != 0)
+				FAIL("munmap of a whole attachment: %m");
+			forget_att(i);
 			break;
 		case 1:
 			note("mprotect attachment %p", b);
@@ -804,19 +833,26 @@ static void op_reopen(void)
 	fd = open("/dev/xpmem", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		FAIL("reopen /dev/xpmem: %m");
-	/* the old context's attachments stay mapped: unmap them, or not */
+	/*
+	 * The old context's attachments stay mapped (each VMA holds the
+	 * file, so the context and its segments live on): unmap them, or
+	 * not. Only when no attachment of any earlier context can be left
+	 * are the old segids really gone.
+	 */
 	if (rndn(2)) {
 		while (natts) {
 			munmap(atts[0].addr, atts[0].size);
 			forget_att(0);
 		}
 	}
-	/* every id of the old context is gone */
+	struct idpool *to = natts || kept_old_atts ? &stale_segs : &freed_segs;
 	for (int i = 0; i < segs.n; i++)
-		pool_add(&freed_segs, segs.v[i]);
+		pool_add(to, segs.v[i]);
 	for (int i = 0; i < apids.n; i++)
 		pool_add(&freed_apids, apids.v[i]);
 	segs.n = apids.n = 0;
+	if (natts)
+		kept_old_atts = 1;
 }
 
 static void one_op(void);

@@ -34,6 +34,7 @@ static int attacher(void *arg)
 		(unsigned long long)rl.rlim_cur, kib);
 
 	for (i = 0; i < 20; i++) {
+		xa.offset = 0;
 		XT_ERR(xpmem_attach(xa, BIG, NULL), ENOMEM);
 		xa.offset = (off_t)(i * ps);
 		XT_ERR(xpmem_attach(xa, 16 * XT_MiB, NULL), ENOMEM);
