@@ -80,7 +80,8 @@ for m in version make remove get release attach detach init ioctl; do
 	has_file "$dev" "/usr/share/man/man3/xpmem_$m\.3(\.gz)?"
 done
 lacks_file "$dev" '\.a$' '\.la$' 'libxpmem\.so\.0'
-has_file "$tools" '/usr/sbin/xpmem-info' '/usr/share/man/man8/xpmem-info\.8(\.gz)?'
+has_file "$tools" '/usr/sbin/xpmem-info' '/usr/share/man/man8/xpmem-info\.8(\.gz)?' \
+	'/usr/bin/xpmem-bench' '/usr/share/man/man1/xpmem-bench\.1(\.gz)?'
 has_file "$dkms" "/usr/src/xpmem-$version/dkms\.conf" "/usr/src/xpmem-$version/VERSION" \
 	"/usr/src/xpmem-$version/driver/Kbuild" "/usr/src/xpmem-$version/include/uapi/xpmem/xpmem_uapi\.h" \
 	'/usr/lib/udev/rules\.d/56-xpmem\.rules' '/usr/lib/modules-load\.d/xpmem\.conf'
