@@ -108,8 +108,8 @@ rows="$lbase/$k/ucx-results.txt"
 fails=0
 {
     echo "# kernel $k ($kver), UCX ${ucxv:-?}, $(date -u +%Y-%m-%dT%H:%MZ)"
-    echo "| client | transports | test | size | bandwidth (MiB/s) | seconds | result |"
-    echo "|---|---|---|---|---|---|---|"
+    echo "| client | UCX_TLS | test | size | bandwidth (MiB/s) | seconds | lanes (UCX info log) | result |"
+    echo "|---|---|---|---|---|---|---|---|"
 } > "$rows"
 echo
 echo "== UCX client results: kernel $k (${kver:-?}) =="
@@ -128,9 +128,11 @@ while IFS= read -r line; do
         IFS=/ read -r _ tls t s <<<"$name"
         bw=$(sed -n 's/.*bw_MiBps=\([^ ]*\).*/\1/p' <<<"$det")
         secs=$(sed -n 's/.*secs=\([^ ]*\).*/\1/p' <<<"$det")
+        lanes=$(sed -n 's/.*lanes=\[\(.*\)\].*/\1/p' <<<"$det")
         printf '  %-16s %-11s %9s  %-6s %10s MiB/s  %6ss  %s\n' "$tls" "$t" "$((s / 1024)) KiB" "$st" "$bw" "$secs" \
-            "$(sed -n 's/.*lanes=\[\(.*\)\].*/\1/p' <<<"$det" | cut -c1-70)"
-        echo "| UCX | $tls | $t | $((s / 1024)) KiB | $bw | $secs | $st |" >> "$rows"
+            "$(cut -c1-70 <<<"$lanes")"
+        [ "$st" = PASS ] || printf '      %s\n' "$det"
+        echo "| UCX | $tls | $t | $((s / 1024)) KiB | $bw | $secs | $lanes | $st |" >> "$rows"
         ;;
     *) printf '  %-28s %-6s %s\n' "$name" "$st" "$det" ;;
     esac
