@@ -35,7 +35,7 @@ static void usage(FILE *f)
 "  --control-size SIZE   control-path size (default 2M)\n"
 "  --scale-size SIZE     bytes per copy in the scale section (default 16M,\n"
 "                        quick 1M)\n"
-"  --bounce-size SIZE    memfd bounce buffer (default 1M)\n"
+"  --bounce-size SIZE    memfd bounce buffer, a power of 2 (default 1M)\n"
 "  --max-procs N         largest P of the scale section (default nproc,\n"
 "                        quick min(nproc, 2))\n"
 "  --batch-ms MS         minimum duration of a timed batch (default 50,\n"
@@ -212,7 +212,8 @@ int xpmem_bench_main(int argc, char **argv)
 			break;
 		case O_BOUNCE:
 			if (parse_size(optarg, &o->bounce_size) ||
-			    !page_size_ok(o->bounce_size))
+			    !page_size_ok(o->bounce_size) ||
+			    (o->bounce_size & (o->bounce_size - 1)))
 				return bad(name, optarg);
 			break;
 		case O_PROCS:
