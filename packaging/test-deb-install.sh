@@ -32,15 +32,14 @@
 # Exit: 0 pass, 1 fail, 77 skipped (root missing or not root).
 set -euo pipefail
 
-keep=0
-if [ "${1:-}" = "--keep" ]; then keep=1; shift; fi
+if [ "${1:-}" = "--keep" ]; then export KEEP_OVERLAY=1; shift; fi
 [ $# -ge 1 ] || { sed -n '4,31p' "$0"; exit 2; }
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-root=$1
+# shellcheck source=packaging/root-overlay.sh
+. "$top/packaging/root-overlay.sh"
+root=$(resolve_root "$1")
 debdir=${2:-$top/build/packages}
-cache=${XPMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xpmem}
-[ -d "$root" ] || root="$cache/roots/$1"
 
 say() { printf 'test-deb-install: %s\n' "$*"; }
 fail() { say "FAIL: $*"; exit 1; }
@@ -54,40 +53,10 @@ kver=$(sed -n 's/^kver=//p' "$root/.xpmem-root" 2>/dev/null || true)
 [ -n "$kver" ] || kver=$(ls "$root/lib/modules" | sort -V | tail -n 1)
 [ -n "$kver" ] && [ -L "$root/lib/modules/$kver/build" -o -d "$root/lib/modules/$kver/build" ] || fail "no kernel headers in $root"
 
-# --- overlay -------------------------------------------------------------
-work=$(mktemp -d "${TMPDIR:-/tmp}/xpmem-debtest.XXXXXX")
-mnt=$work/merged
-mkdir -p "$work/upper" "$work/work" "$mnt"
-cleanup() {
-	local rc=$?
-	if [ $keep = 1 ]; then
-		say "kept: chroot $mnt (umount -R $mnt; rm -rf $work)"
-		exit $rc
-	fi
-	for m in dev/pts dev proc sys; do
-		mountpoint -q "$mnt/$m" && umount -l "$mnt/$m" || true
-	done
-	mountpoint -q "$mnt" && umount -l "$mnt" || true
-	rm -rf --one-file-system "$work"
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-mount -t overlay overlay -o "lowerdir=$root,upperdir=$work/upper,workdir=$work/work" "$mnt"
-mount -t proc proc "$mnt/proc"
-mount -t sysfs sysfs "$mnt/sys"
-mount --bind /dev "$mnt/dev"
-mount -t devpts devpts "$mnt/dev/pts" -o newinstance,ptmxmode=0666 2>/dev/null || true
-cp -L /etc/resolv.conf "$mnt/etc/resolv.conf" 2>/dev/null || true
-printf '#!/bin/sh\nexit 101\n' > "$mnt/usr/sbin/policy-rc.d"
-chmod 0755 "$mnt/usr/sbin/policy-rc.d"
-
-in_root() {
-	chroot "$mnt" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-		DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@"
-}
-APT=(apt-get -y -o Dpkg::Use-Pty=false -o APT::Install-Recommends=false
-     -o Acquire::Check-Valid-Until=false -o Acquire::Retries=3)
+# --- overlay ---------------------------------------------------------------
+overlay_root "$root"
+mnt=$MNT
+work=$WORK
 
 suite=$(sed -n 's/^suite=//p' "$root/.xpmem-root" 2>/dev/null || echo "?")
 say "root $root (suite $suite, kernel $kver), packages from $debdir"
@@ -118,6 +87,14 @@ cp "${files[@]}" "$mnt/tmp/xpmem-debs/"
 log=$work/install.log
 say "apt-get install $pkgs"
 in_root "${APT[@]}" update > "$log" 2>&1 || { tail -n 20 "$log"; fail "apt-get update"; }
+dkms_deb=$(ls "$debdir"/xpmem-dkms_*_all.deb | sort -V | tail -n1)
+need_dkms=$(dpkg-deb -f "$dkms_deb" Depends | sed -n 's/.*dkms (>= \([^)]*\)).*/\1/p')
+cand_dkms=$(in_root apt-cache policy dkms | sed -n 's/^ *Candidate: *//p')
+if [ -n "$need_dkms" ] && ! dpkg --compare-versions "${cand_dkms:-0}" ge "$need_dkms"; then
+	say "SKIP: ${dkms_deb##*/} needs dkms >= $need_dkms, this suite has ${cand_dkms:-none};" \
+	    "build the packages in this suite: packaging/build-debs-in-root.sh $1"
+	exit 77
+fi
 if ! in_root "${APT[@]}" install $(for f in "${files[@]}"; do echo "/tmp/xpmem-debs/${f##*/}"; done) \
 	>> "$log" 2>&1; then
 	tail -n 40 "$log"

@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Build the Debian packages inside a build root of another suite (e.g.
+# bullseye), for that suite: its glibc, its dkms (bullseye's dkms 2.8 does
+# not satisfy the "dkms (>= 3.0.3-4~)" dependency dh_dkms writes on
+# bookworm for BUILD_EXCLUSIVE_CONFIG; built there, dh_dkms writes what that
+# suite's dkms needs).
+#
+#   packaging/build-debs-in-root.sh <root-or-suite> [OUTDIR]
+#
+# OUTDIR defaults to build/packages/<suite>/. The source package is made on
+# the host from the committed tree (make-debs.sh, source only), unpacked in
+# an overlay of the root (the root itself is not modified), its build
+# dependencies installed there with apt-get build-dep, and built with
+# dpkg-buildpackage -b. The version gets the suffix ~<codename>1.
+set -euo pipefail
+
+[ $# -ge 1 ] || { sed -n '4,17p' "$0"; exit 2; }
+top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=packaging/root-overlay.sh
+. "$top/packaging/root-overlay.sh"
+root=$(resolve_root "$1")
+say() { printf 'build-debs-in-root: %s\n' "$*"; }
+fail() { say "FAIL: $*"; exit 1; }
+[ "$(id -u)" = 0 ] || { say "SKIP: needs root (overlay mount, chroot)"; exit 77; }
+[ -x "$root/usr/bin/apt-get" ] || { say "SKIP: no build root at $root"; exit 77; }
+codename=$(. "$root/etc/os-release" && echo "${VERSION_CODENAME:-}")
+[ -n "$codename" ] || codename=$(basename "$root")
+outdir=${2:-$top/build/packages/$codename}
+mkdir -p "$outdir"
+outdir=$(cd "$outdir" && pwd)
+
+version=$(tr -d ' \n' < "$top/VERSION")
+src=$(mktemp -d "${TMPDIR:-/tmp}/xpmem-src.XXXXXX")
+say "source package from the committed tree"
+"$top/packaging/make-debs.sh" "$src" -- -S -d > "$src.log" 2>&1 ||
+	{ tail -n 30 "$src.log"; rm -rf "$src"; fail "make-debs.sh -S"; }
+dsc=$(ls "$src"/xpmem_*.dsc | head -n1)
+
+overlay_root "$root"
+mkdir -p "$MNT/build"
+cp "$dsc" "$src"/xpmem_*.orig.tar.* "$src"/xpmem_*.debian.tar.* "$MNT/build/"
+rm -rf "$src" "$src.log"
+log=$WORK/build.log
+say "root $root ($codename): apt-get build-dep, dpkg-buildpackage -b"
+in_root "${APT[@]}" update > "$log" 2>&1 || { tail -n 20 "$log"; fail "apt-get update"; }
+in_root "${APT[@]}" install dpkg-dev >> "$log" 2>&1 || { tail -n 20 "$log"; fail "install dpkg-dev"; }
+in_root sh -ec "cd /build && dpkg-source -x $(basename "$dsc") xpmem" >> "$log" 2>&1 ||
+	{ tail -n 20 "$log"; fail "dpkg-source -x"; }
+# Version for this suite: 3.0.0-1 -> 3.0.0-1~<codename>1.
+in_root sed -i "1s/(\([^)]*\))/(\1~${codename}1)/;1s/) [a-z-]*;/) $codename;/" /build/xpmem/debian/changelog
+in_root sh -ec 'cd /build/xpmem && head -n1 debian/changelog'
+in_root "${APT[@]}" build-dep ./build/xpmem >> "$log" 2>&1 ||
+	in_root sh -ec "cd /build/xpmem && ${APT[*]} build-dep ." >> "$log" 2>&1 ||
+	{ tail -n 30 "$log"; fail "apt-get build-dep"; }
+in_root sh -ec 'cd /build/xpmem && nice dpkg-buildpackage -us -uc -b -j2' >> "$log" 2>&1 ||
+	{ tail -n 60 "$log"; fail "dpkg-buildpackage in the root (log above)"; }
+grep -E "tests passed|tests failed" "$log" | sed 's/^/  | /' || true
+cp "$MNT"/build/*.deb "$outdir/"
+cp "$MNT"/build/*.changes "$MNT"/build/*.buildinfo "$outdir/" 2>/dev/null || true
+say "packages for $codename in $outdir:"
+ls -1 "$outdir" | sed 's/^/  /'

@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Sourced by the packaging scripts that work in a build root of the test bed
+# (${XPMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xpmem}/roots/<suite>).
+# The root is never modified: it is the read-only lower layer of an overlay
+# mount whose upper layer is a scratch directory removed at the end.
+#
+#   overlay_root <root-or-suite>    sets ROOT, MNT, WORK; mounts; trap cleanup
+#   in_root <command...>            runs in the overlay with a clean environment
+#   APT=(...)                       apt-get options for non-interactive use
+#   KEEP_OVERLAY=1                  leave it mounted at the end (prints where)
+
+resolve_root() {
+	local cache=${XPMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xpmem}
+	if [ -d "$1" ]; then printf '%s\n' "$(cd "$1" && pwd)"; else printf '%s\n' "$cache/roots/$1"; fi
+}
+
+overlay_cleanup() {
+	local rc=$?
+	if [ "${KEEP_OVERLAY:-0}" = 1 ]; then
+		echo "kept: chroot $MNT (umount -R $MNT; rm -rf $WORK)" >&2
+		exit $rc
+	fi
+	local m
+	for m in dev/pts dev proc sys; do
+		mountpoint -q "$MNT/$m" && umount -l "$MNT/$m" || true
+	done
+	mountpoint -q "$MNT" && umount -l "$MNT" || true
+	rm -rf --one-file-system "$WORK"
+	exit $rc
+}
+
+overlay_root() {
+	ROOT=$(resolve_root "$1")
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/xpmem-root.XXXXXX")
+	MNT=$WORK/merged
+	mkdir -p "$WORK/upper" "$WORK/work" "$MNT"
+	trap overlay_cleanup EXIT
+	trap 'exit 1' INT TERM
+	mount -t overlay overlay -o "lowerdir=$ROOT,upperdir=$WORK/upper,workdir=$WORK/work" "$MNT"
+	mount -t proc proc "$MNT/proc"
+	mount -t sysfs sysfs "$MNT/sys"
+	mount --bind /dev "$MNT/dev"
+	mount -t devpts devpts "$MNT/dev/pts" -o newinstance,ptmxmode=0666 2>/dev/null || true
+	cp -L /etc/resolv.conf "$MNT/etc/resolv.conf" 2>/dev/null || true
+	printf '#!/bin/sh\nexit 101\n' > "$MNT/usr/sbin/policy-rc.d"
+	chmod 0755 "$MNT/usr/sbin/policy-rc.d"
+}
+
+in_root() {
+	chroot "$MNT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+		DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@"
+}
+
+APT=(apt-get -y -o Dpkg::Use-Pty=false -o APT::Install-Recommends=false
+     -o Acquire::Check-Valid-Until=false -o Acquire::Retries=3)
