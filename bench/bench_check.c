@@ -353,7 +353,7 @@ static void check_faults(int xp)
 
 /* stdout while xpmem-bench runs: a file, shown afterwards (also on exit). */
 static int cap_saved = -1;
-static char cap_path[64];
+static char cap_path[300];
 
 static void show_capture(void)
 {
@@ -398,8 +398,8 @@ static int text_has(const char *text, const char *what)
 int main(int argc, char **argv)
 {
 	int baselines = argc > 1 && !strcmp(argv[1], "--baselines-only");
-	char csv[] = "/tmp/xpmem-bench-check-XXXXXX";
-	char out[] = "/tmp/xpmem-bench-out-XXXXXX";
+	const char *tmp = getenv("TMPDIR");
+	char csv[300], out[300];
 	char *args[8], *text;
 	int na = 0, rc, cfd, ofd;
 	long len;
@@ -409,6 +409,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_check [--baselines-only]\n");
 		return 1;
 	}
+	if (!tmp || !*tmp || strlen(tmp) > 200)
+		tmp = "/tmp";
+	snprintf(csv, sizeof(csv), "%s/xpmem-bench-check-XXXXXX", tmp);
+	snprintf(out, sizeof(out), "%s/xpmem-bench-out-XXXXXX", tmp);
 	cfd = mkstemp(csv);
 	ofd = mkstemp(out);
 	if (cfd < 0 || ofd < 0) {
