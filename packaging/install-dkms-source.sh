@@ -59,6 +59,8 @@ copy_tree() {
 		mkdir -p "$dest/$(dirname "$f")"
 		cp -p "$srcdir/$f" "$dest/$f"
 		chmod u+rw,go+r,go-w "$dest/$f"
+		# Scripts (probe.sh) stay runnable even if the export lost the bit.
+		if [ "$(head -c 2 "$dest/$f")" = '#!' ]; then chmod 0755 "$dest/$f"; fi
 	done
 }
 copy_tree driver

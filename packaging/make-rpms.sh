@@ -42,9 +42,13 @@ if [ "${XPMEM_WORKTREE:-0}" = 1 ]; then
 else
 	git archive --format=tar.gz --prefix="xpmem-$version/" -o "$tarball" "$ref"
 fi
-cp packaging/rpm/xpmem.spec "$topdir/SPECS/"
+# The version goes into the spec itself, so the source RPM rebuilds alone.
+sed "s/^%{!?xpmem_version:.*/%global xpmem_version $version/" \
+	packaging/rpm/xpmem.spec > "$topdir/SPECS/xpmem.spec"
+grep -q "^%global xpmem_version $version\$" "$topdir/SPECS/xpmem.spec" ||
+	{ echo "make-rpms.sh: cannot set the version in the spec" >&2; exit 1; }
 
-set -- --define "_topdir $topdir" --define "xpmem_version $version"
+set -- --define "_topdir $topdir"
 [ "${XPMEM_RPM_NODEPS:-1}" = 0 ] || set -- "$@" --nodeps
 [ -z "${XPMEM_RPM_DIST:-}" ] || set -- "$@" --define "dist $XPMEM_RPM_DIST"
 [ -z "${XPMEM_KMOD_KVER:-}" ] || set -- "$@" --define "kernel_version $XPMEM_KMOD_KVER"
