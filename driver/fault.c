@@ -245,6 +245,7 @@ vm_fault_t xpmem_fault(struct vm_fault *vmf)
 		mutex_lock(&att->lock);
 		if (mmu_interval_read_retry(&att->notifier, seq)) {
 			mutex_unlock(&att->lock);
+			cond_resched();
 			continue;
 		}
 		if (att->dead) {
