@@ -124,6 +124,9 @@ int main(void)
 	xpmem_segid_t s = (xpmem_segid_t)xt_recv_u64(fd);
 	xpmem_segid_t us = (xpmem_segid_t)xt_recv_u64(fd);
 
+	int n_in_fault = 0, n_in_kernel = 0;
+	char path[64];
+
 	for (r = 0; r < ROUNDS; r++) {
 		pid_t att = xt_spawn(attacher_fault_forever, &s);
 		/* 0.05 .. 2 s into the faults */
@@ -131,13 +134,33 @@ int main(void)
 		char st0 = lim_proc_state(att);
 		XT_ASSERT_MSG(st0 != 0 && st0 != 'Z',
 			      "round %d: the attacher ended by itself", r);
+		/* where it is in the kernel right now (diagnostics only) */
+		char kstack[4096] = "";
+		snprintf(path, sizeof(path), "/proc/%d/stack", (int)att);
+		int sfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (sfd >= 0) {
+			ssize_t k = read(sfd, kstack, sizeof(kstack) - 1);
+			kstack[k > 0 ? k : 0] = 0;
+			close(sfd);
+		}
+		int in_fault = strstr(kstack, "xpmem_fault") != NULL ||
+			       strstr(kstack, "hmm_range_fault") != NULL;
+		int in_kernel = strstr(kstack, "asm_exc_page_fault") != NULL ||
+				strstr(kstack, "handle_mm_fault") != NULL;
+		n_in_fault += in_fault;
+		n_in_kernel += in_kernel;
 		XT_OK(kill(att, SIGKILL));
 		int st = lim_reap_within(att, 10, "the killed attacher");
 		XT_ASSERT_MSG(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
 			      "round %d: attacher status 0x%x (state before "
 			      "the kill %c)", r, st, st0);
-		xt_info("round %d: killed in state %c", r, st0);
+		xt_info("round %d: killed in state %c%s", r, st0,
+			in_fault ? ", inside the xpmem fault" :
+			in_kernel ? ", inside a page fault" : "");
 	}
+
+	xt_info("%d kills, %d of them seen inside the xpmem fault path, %d "
+		"inside a page fault", ROUNDS, n_in_fault, n_in_kernel);
 
 	if (us > 0) {
 		pid_t att = xt_spawn(uffd_attacher, &us);
