@@ -87,13 +87,18 @@ static void xpmem_att_put(struct xpmem_att *att)
  *
  * Goes through the context's mapping, so it never takes the attacher's
  * mmap_lock; safe against a concurrent munmap, which takes the VMA out
- * of the mapping before freeing its page tables.
+ * of the mapping before freeing its page tables. Invalidations nested in
+ * the zap are skipped (see notifier.c).
  */
 void xpmem_att_zap(struct xpmem_att *att, unsigned long first,
 		   unsigned long count)
 {
+	struct xpmem_zapper z;
+
+	xpmem_zap_enter(&z);
 	xpmem_unmap_mapping_pages(att->ctx->inode->i_mapping,
 				  att->pgoff + first, count);
+	xpmem_zap_exit(&z);
 }
 
 /**

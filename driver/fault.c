@@ -276,9 +276,12 @@ out:
 vm_fault_t xpmem_pfn_mkwrite(struct vm_fault *vmf)
 {
 	struct xpmem_att *att = vmf->vma->vm_private_data;
+	struct xpmem_zapper z;
 
 	if (READ_ONCE(att->dead))
 		return VM_FAULT_SIGBUS;
+	xpmem_zap_enter(&z);
 	xpmem_zap_vma_range(vmf->vma, vmf->address & PAGE_MASK, PAGE_SIZE);
+	xpmem_zap_exit(&z);
 	return VM_FAULT_NOPAGE;
 }

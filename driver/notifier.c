@@ -19,8 +19,69 @@
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/lockdep.h>
+#include <linux/hashtable.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
 
 #include "xpmem_internal.h"
+
+/*
+ * Zaps in progress, by task.
+ *
+ * Zapping an attacher's entries runs the notifiers of the attacher's mm
+ * over the attachment's range. An attachment whose source range covers
+ * that range (a process exporting its whole address space covers its own
+ * attachments) would then zap again, and again, until the stack
+ * overflows. Every invalidation that nests inside one of our zaps is over
+ * an attachment VMA (VM_PFNMAP | VM_IO: hmm_range_fault() never lets an
+ * attachment map pages from one), so no attachment has entries to drop
+ * for it and xpmem_invalidate() skips it.
+ *
+ * xpmem_zappers_lock (spinlock)
+ *	Protects xpmem_zappers. Innermost: nothing is taken under it.
+ */
+#define XPMEM_ZAPPERS_BITS	6
+static DEFINE_HASHTABLE(xpmem_zappers, XPMEM_ZAPPERS_BITS);
+static DEFINE_SPINLOCK(xpmem_zappers_lock);
+
+/**
+ * xpmem_zap_enter() - record that the current task starts a zap
+ * @z: an entry on the caller's stack, valid until xpmem_zap_exit()
+ */
+void xpmem_zap_enter(struct xpmem_zapper *z)
+{
+	z->task = current;
+	spin_lock(&xpmem_zappers_lock);
+	hash_add(xpmem_zappers, &z->node, (unsigned long)current);
+	spin_unlock(&xpmem_zappers_lock);
+}
+
+/**
+ * xpmem_zap_exit() - the zap recorded in @z is over
+ * @z: the entry given to xpmem_zap_enter()
+ */
+void xpmem_zap_exit(struct xpmem_zapper *z)
+{
+	spin_lock(&xpmem_zappers_lock);
+	hash_del(&z->node);
+	spin_unlock(&xpmem_zappers_lock);
+}
+
+static bool xpmem_zapping(void)
+{
+	struct xpmem_zapper *z;
+	bool found = false;
+
+	spin_lock(&xpmem_zappers_lock);
+	hash_for_each_possible(xpmem_zappers, z, node, (unsigned long)current) {
+		if (z->task == current) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock(&xpmem_zappers_lock);
+	return found;
+}
 
 static bool xpmem_invalidate(struct mmu_interval_notifier *mni,
 			     const struct mmu_notifier_range *range,
@@ -37,6 +98,10 @@ static bool xpmem_invalidate(struct mmu_interval_notifier *mni,
 	 */
 	if (!mmu_notifier_range_blockable(range))
 		return false;
+
+	/* Nested in our own zap: over an attachment VMA, nothing to do. */
+	if (xpmem_zapping())
+		return true;
 
 	mutex_lock(&att->lock);
 	mmu_interval_set_seq(mni, cur_seq);

@@ -219,4 +219,13 @@ vm_fault_t xpmem_pfn_mkwrite(struct vm_fault *vmf);
 /* notifier.c */
 extern const struct mmu_interval_notifier_ops xpmem_notifier_ops;
 
+/* A zap in progress in a task (notifier.c). */
+struct xpmem_zapper {
+	struct hlist_node node;
+	struct task_struct *task;
+};
+
+void xpmem_zap_enter(struct xpmem_zapper *z);
+void xpmem_zap_exit(struct xpmem_zapper *z);
+
 #endif /* XPMEM_INTERNAL_H */
