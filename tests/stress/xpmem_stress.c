@@ -1430,6 +1430,34 @@ int main(int argc, char **argv)
 	printf("# replay: xpmem_stress --seconds %.0f --seed %" PRIu64 "\n",
 	       seconds, seed);
 
+	if (emulate) {
+		/* process_vm_readv on a sibling must work (seccomp, Yama) */
+		int pfd[2];
+		uint64_t probe = 0x1234, got = 0;
+		if (pipe(pfd) != 0)
+			return 1;
+		pid_t c = fork();
+		if (c == 0) {
+			prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+			if (write(pfd[1], "r", 1) != 1)
+				_exit(1);
+			pause();
+			_exit(0);
+		}
+		char x;
+		if (read(pfd[0], &x, 1) != 1)
+			return 1;
+		struct iovec l = { &got, 8 }, rr = { &probe, 8 };
+		ssize_t n = process_vm_readv(c, &l, 1, &rr, 1, 0);
+		int e = errno;
+		kill(c, SIGKILL);
+		waitpid(c, NULL, 0);
+		if (n != 8 || got != 0x1234) {
+			printf("SKIP: --emulate needs process_vm_readv: %s\n",
+			       strerror(e));
+			return 77;
+		}
+	}
 	if (!emulate && access("/dev/xpmem", R_OK | W_OK) != 0) {
 		printf("SKIP: /dev/xpmem: %s\n", strerror(errno));
 		return 77;
