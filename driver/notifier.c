@@ -19,7 +19,7 @@
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/lockdep.h>
-#include <linux/hashtable.h>
+#include <linux/hash.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 
@@ -37,12 +37,27 @@
  * attachment map pages from one), so no attachment has entries to drop
  * for it and xpmem_invalidate() skips it.
  *
- * xpmem_zappers_lock (spinlock)
- *	Protects xpmem_zappers. Innermost: nothing is taken under it.
+ * The table is sharded by task so that zaps of unrelated tasks do not
+ * share a lock.
+ *
+ * xpmem_zappers[].lock (spinlock)
+ *	Protects its bucket. Innermost: nothing is taken under it.
  */
 #define XPMEM_ZAPPERS_BITS	6
-static DEFINE_HASHTABLE(xpmem_zappers, XPMEM_ZAPPERS_BITS);
-static DEFINE_SPINLOCK(xpmem_zappers_lock);
+
+static struct xpmem_zap_bucket {
+	spinlock_t lock;		/* protects head */
+	struct hlist_head head;
+} xpmem_zappers[1 << XPMEM_ZAPPERS_BITS] = {
+	[0 ... (1 << XPMEM_ZAPPERS_BITS) - 1] = {
+		.lock = __SPIN_LOCK_UNLOCKED(xpmem_zappers.lock),
+	},
+};
+
+static struct xpmem_zap_bucket *xpmem_zap_bucket(void)
+{
+	return &xpmem_zappers[hash_ptr(current, XPMEM_ZAPPERS_BITS)];
+}
 
 /**
  * xpmem_zap_enter() - record that the current task starts a zap
@@ -50,10 +65,12 @@ static DEFINE_SPINLOCK(xpmem_zappers_lock);
  */
 void xpmem_zap_enter(struct xpmem_zapper *z)
 {
+	struct xpmem_zap_bucket *b = xpmem_zap_bucket();
+
 	z->task = current;
-	spin_lock(&xpmem_zappers_lock);
-	hash_add(xpmem_zappers, &z->node, (unsigned long)current);
-	spin_unlock(&xpmem_zappers_lock);
+	spin_lock(&b->lock);
+	hlist_add_head(&z->node, &b->head);
+	spin_unlock(&b->lock);
 }
 
 /**
@@ -62,24 +79,27 @@ void xpmem_zap_enter(struct xpmem_zapper *z)
  */
 void xpmem_zap_exit(struct xpmem_zapper *z)
 {
-	spin_lock(&xpmem_zappers_lock);
-	hash_del(&z->node);
-	spin_unlock(&xpmem_zappers_lock);
+	struct xpmem_zap_bucket *b = xpmem_zap_bucket();
+
+	spin_lock(&b->lock);
+	hlist_del(&z->node);
+	spin_unlock(&b->lock);
 }
 
 static bool xpmem_zapping(void)
 {
+	struct xpmem_zap_bucket *b = xpmem_zap_bucket();
 	struct xpmem_zapper *z;
 	bool found = false;
 
-	spin_lock(&xpmem_zappers_lock);
-	hash_for_each_possible(xpmem_zappers, z, node, (unsigned long)current) {
+	spin_lock(&b->lock);
+	hlist_for_each_entry(z, &b->head, node) {
 		if (z->task == current) {
 			found = true;
 			break;
 		}
 	}
-	spin_unlock(&xpmem_zappers_lock);
+	spin_unlock(&b->lock);
 	return found;
 }
 
