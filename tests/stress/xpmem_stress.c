@@ -706,6 +706,15 @@ static void owner_collapse(struct rng *r)
 	unsigned half = rndn(r, 2) * (SEG_PAGES / 2);
 	char *a = obase + (size_t)half * PS;
 
+	/*
+	 * Only a range of one anonymous VMA can be collapsed: often make it
+	 * one first (fresh memory with the tags written, populated 4k pages).
+	 */
+	if (rndn(r, 2)) {
+		owner_replace(half, SEG_PAGES / 2, 0);
+		count(C_O_REPLACE);
+	}
+
 	if (madvise(a, SEG_BYTES / 2, MADV_HUGEPAGE) == 0)
 		count(C_O_HUGEPAGE);
 	/* MADV_COLLAPSE is 6.1+; failures (holes, EAGAIN, ENOMEM) are fine */
