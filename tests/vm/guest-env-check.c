@@ -10,6 +10,7 @@
  *  - transparent hugepages "always"
  *  - /dev/xpmem is a character device of mode 0666
  *  - /tmp is a writable tmpfs, 2 CPUs online
+ *  - XPMEM_VM_KERNEL (the kernel's name in the matrix) is in the environment
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -120,6 +121,8 @@ int main(void)
 	CHECK(statfs("/tmp", &sfs) == 0 && sfs.f_type == TMPFS_MAGIC &&
 	      access("/tmp", W_OK) == 0, "/tmp is a writable tmpfs");
 	CHECK(sysconf(_SC_NPROCESSORS_ONLN) == 2, "2 CPUs online");
+	const char *kname = getenv("XPMEM_VM_KERNEL");
+	CHECK(kname && *kname, "XPMEM_VM_KERNEL set (%s)", kname ? kname : "unset");
 
 	printf("%s: %d failure(s)\n", failures ? "FAIL" : "PASS", failures);
 	return failures ? 1 : 0;

@@ -15,6 +15,9 @@
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export LD_LIBRARY_PATH=/usr/lib
 export HOME=/root
+# From the kernel command line (see run.sh): the kernel's name in the matrix,
+# and XPMEM_VM_SLOW=1 on slow (debug) kernels, for tests to scale down.
+export XPMEM_VM_KERNEL="${XPMEM_VM_KERNEL:-}" XPMEM_VM_SLOW="${XPMEM_VM_SLOW:-0}"
 umask 022
 
 mount -t proc proc /proc
@@ -46,7 +49,7 @@ check_kmsg() {
     return 1
 }
 
-say "@@XPMEM-INIT kernel $(uname -r)"
+say "@@XPMEM-INIT kernel $(uname -r) name ${XPMEM_VM_KERNEL:-?} slow $XPMEM_VM_SLOW"
 # Environment the tests rely on.
 echo always > /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null
 echo 64 > /proc/sys/vm/nr_hugepages 2>/dev/null

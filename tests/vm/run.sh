@@ -126,7 +126,10 @@ run_kernel() {
     ldir="$lbase/$k"; mkdir -p "$ldir"
     rm -f "$ldir"/console.log "$ldir"/result.txt
     t0=$(date +%s)
-    append="console=ttyS0 panic=-1 oops=panic transparent_hugepage=always hugepages=64 printk.time=1 loglevel=7 ${XPMEM_VM_APPEND:-}"
+    # Words with "=" that the kernel does not know reach /init as environment
+    # variables: the tests can see which kernel they run on.
+    append="console=ttyS0 panic=-1 oops=panic transparent_hugepage=always hugepages=64 printk.time=1 loglevel=7 XPMEM_VM_KERNEL=$k ${XPMEM_VM_APPEND:-}"
+    [ "$k" = debug ] && append+=" XPMEM_VM_SLOW=1"
     case $headers in
     script:*)
         local script="$SRC_DIR/${headers#script:}" info
@@ -208,6 +211,7 @@ run_kernel() {
     [ "$F" = 0 ]
 }
 
+main() {
 rc=0
 for k in "${kernels[@]}"; do
     if ! run_kernel "$k"; then
@@ -218,4 +222,6 @@ for k in "${kernels[@]}"; do
 done
 [ "$tot_f" -gt 0 ] && rc=1
 echo "$tot_p passed, $tot_f failed, $tot_s skipped"
-exit $rc
+return $rc
+}
+main; exit $?
