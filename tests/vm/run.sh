@@ -166,11 +166,14 @@ run_kernel() {
     [ "$wall" -gt "$cap" ] && wall=$cap
     clog="$ldir/console.log"
     log "$k: booting $(basename "$kimg") ($n tests, wall limit ${wall}s, idle limit ${idle}s); console: $clog"
-    timeout -k 10 "$wall" qemu-system-x86_64 -accel tcg -cpu max -m 2048 -smp 2 \
+    # --foreground: QEMU stays in our process group, so killing the runner's
+    # group (ctest timeout, Ctrl-C) takes QEMU with it; the trap covers TERM.
+    timeout --foreground -k 10 "$wall" qemu-system-x86_64 -accel tcg -cpu max -m 2048 -smp 2 \
         -nographic -no-reboot -monitor none \
         -kernel "$kimg" -initrd "$initrd" -append "$append" \
         < /dev/null > "$clog" 2>&1 &
     local qpid=$! tpid= why=
+    trap 'kill "$qpid" 2>/dev/null; exit 130' INT TERM HUP
     if [ "${XPMEM_VM_QUIET:-0}" != 1 ]; then
         tail -n +1 -f --pid="$qpid" "$clog" | tr -d '\r' &
         tpid=$!
@@ -189,6 +192,7 @@ run_kernel() {
         fi
     done
     wait "$qpid"; local qrc=$?
+    trap - INT TERM HUP
     [ -n "$tpid" ] && { sleep 0.5; kill "$tpid" 2>/dev/null; wait "$tpid" 2>/dev/null; }
     [ "$qrc" = 124 ] || [ "$qrc" = 137 ] && [ -z "$why" ] && why="wall-clock limit ${wall}s reached, QEMU killed"
     if [ -z "$why" ]; then
