@@ -598,9 +598,16 @@ static void op_attach(void)
 			     "(kind %d)", kind);
 		}
 		/* the address of the offset: page base + offset in page */
+		/*
+		 * Above 47 bits only on 5-level paging and only when asked
+		 * for (the kernel's rule for mmap hints); never beyond 56.
+		 */
 		if (!va || ((va - (uint64_t)m.offset) & (PS - 1)) ||
-		    va >= 0x800000000000ULL)
-			FAIL("ATTACH returned address 0x%llx", (unsigned long long)va);
+		    va >= (1ULL << 56) ||
+		    (va >= (1ULL << 47) && m.vaddr < (1ULL << 47)))
+			FAIL("ATTACH returned address 0x%llx (asked 0x%llx)",
+			     (unsigned long long)va,
+			     (unsigned long long)m.vaddr);
 		if (!pool_has(&apids, m.apid))
 			FAIL("ATTACH with apid %" PRId64 " succeeded: not ours",
 			     (int64_t)m.apid);
