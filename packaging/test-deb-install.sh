@@ -116,7 +116,15 @@ vermagic=$(in_root modinfo -F vermagic "$ko")
 [ "${vermagic%% *}" = "$kver" ] || fail "$ko has vermagic '$vermagic', want $kver"
 modver=$(in_root modinfo -F version "$ko")
 say "module: $ko (vermagic '$vermagic', version $modver)"
-in_root grep -qw "xpmem" "/lib/modules/$kver/modules.dep" || fail "xpmem not in modules.dep of $kver (depmod not run)"
+# The roots hold the headers, not the kernel's modules: modules.dep exists
+# only where dkms ran depmod (newer dkms skip it for a kernel that is not
+# installed).
+if in_root test -f "/lib/modules/$kver/modules.dep"; then
+	in_root grep -qw "xpmem" "/lib/modules/$kver/modules.dep" || fail "xpmem not in modules.dep of $kver (depmod not run)"
+	say "xpmem is in /lib/modules/$kver/modules.dep"
+else
+	say "no /lib/modules/$kver/modules.dep (kernel image not installed in the root): depmod check skipped"
+fi
 rule=$(in_root sh -c 'ls /usr/lib/udev/rules.d/56-xpmem.rules /lib/udev/rules.d/56-xpmem.rules 2>/dev/null' | head -n1)
 [ -n "$rule" ] || fail "no 56-xpmem.rules installed"
 in_root grep -q 'MODE="0666"' "$rule" || fail "$rule does not set mode 0666"
@@ -209,6 +217,8 @@ in_root test ! -e /var/lib/dkms/xpmem || fail "/var/lib/dkms/xpmem left after pu
 in_root sh -c 'ls -d /usr/src/xpmem-* 2>/dev/null' | grep -q . && fail "/usr/src/xpmem-* left after purge"
 mods=$(in_root find /lib/modules -name 'xpmem.ko*' 2>/dev/null || true)
 [ -z "$mods" ] || fail "modules left after purge: $mods"
-in_root grep -qw xpmem "/lib/modules/$kver/modules.dep" && fail "xpmem still in modules.dep of $kver"
+if in_root test -f "/lib/modules/$kver/modules.dep"; then
+	in_root grep -qw xpmem "/lib/modules/$kver/modules.dep" && fail "xpmem still in modules.dep of $kver"
+fi
 say "purge: no package file, no /var/lib/dkms/xpmem, no /usr/src/xpmem-*, no xpmem.ko left"
 say "PASS ($suite, kernel $kver)"
