@@ -576,6 +576,13 @@ static void op_attach(void)
 	};
 	int kind, e;
 
+	if (rndn(2) && apids.n) {
+		/* a plausible request, to reach the mapped states often */
+		m.apid = apids.v[rndn(apids.n)];
+		m.offset = (int64_t)(rndn(4) * PS + (rndn(8) ? 0 : rndn(PS)));
+		m.size = (1 + rndn(4)) * PS;
+		m.vaddr = 0;
+	}
 	if (natts >= MAXATT) {
 		int i = rndn(natts);
 		note("munmap attachment %p (full)", atts[i].addr);
