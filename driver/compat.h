@@ -120,6 +120,26 @@ static inline struct vm_area_struct *vma_lookup(struct mm_struct *mm,
 #endif
 
 /*
+ * Per-VMA-lock faults (6.4+): since 6.7 the core never calls ->fault or
+ * ->pfn_mkwrite of a VMA without ->map_pages under the VMA lock alone;
+ * 6.6 could. We need the mmap_lock: have the core retry with it.
+ */
+#ifdef HAVE_FAULT_FLAG_VMA_LOCK
+static inline bool xpmem_fault_needs_mmap_lock(struct vm_fault *vmf)
+{
+	if (!(vmf->flags & FAULT_FLAG_VMA_LOCK))
+		return false;
+	vma_end_read(vmf->vma);
+	return true;
+}
+#else
+static inline bool xpmem_fault_needs_mmap_lock(struct vm_fault *vmf)
+{
+	return false;
+}
+#endif
+
+/*
  * mmput() of the last user runs exit_mmap(): not from a fault handler
  * holding another mm's lock.
  */

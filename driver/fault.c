@@ -194,6 +194,8 @@ vm_fault_t xpmem_fault(struct vm_fault *vmf)
 	vm_fault_t ret;
 	int err;
 
+	if (xpmem_fault_needs_mmap_lock(vmf))
+		return VM_FAULT_RETRY;
 	if (READ_ONCE(att->dead))
 		return VM_FAULT_SIGBUS;
 	if (write && !att->writable)
@@ -278,6 +280,8 @@ vm_fault_t xpmem_pfn_mkwrite(struct vm_fault *vmf)
 	struct xpmem_att *att = vmf->vma->vm_private_data;
 	struct xpmem_zapper z;
 
+	if (xpmem_fault_needs_mmap_lock(vmf))
+		return VM_FAULT_RETRY;
 	if (READ_ONCE(att->dead))
 		return VM_FAULT_SIGBUS;
 	xpmem_zap_enter(&z);

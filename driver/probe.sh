@@ -238,6 +238,19 @@ bool xpmem_probe(struct page *page)
 }
 EOF
 
+probe HAVE_FAULT_FLAG_VMA_LOCK <<'EOF'
+#include <linux/mm.h>
+vm_fault_t xpmem_probe(struct vm_fault *vmf);
+vm_fault_t xpmem_probe(struct vm_fault *vmf)
+{
+	if (vmf->flags & FAULT_FLAG_VMA_LOCK) {
+		vma_end_read(vmf->vma);
+		return VM_FAULT_RETRY;
+	}
+	return 0;
+}
+EOF
+
 probe HAVE_MMPUT_ASYNC <<'EOF'
 #include <linux/sched/mm.h>
 void xpmem_probe(struct mm_struct *mm);
@@ -263,7 +276,7 @@ done
 # MAKEFLAGS...) must not leak into the probe build: start it afresh.
 # shellcheck disable=SC2086
 env -i PATH="$PATH" HOME="${HOME:-/}" TMPDIR="${TMPDIR:-/tmp}" \
-	make -k -s -C "$kdir" M="$tmp" "$@" $targets \
+	make -k -s -j2 -C "$kdir" M="$tmp" "$@" $targets \
 	> "$tmp/build.log" 2>&1
 
 if [ ! -f "$tmp/xpmem_sanity.o" ]; then
