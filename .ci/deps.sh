@@ -12,7 +12,8 @@ PKGS_TESTBED="qemu-system-x86 debootstrap debian-archive-keyring busybox-static 
 # library, tests, CMake
 PKGS_BUILD="cmake gcc g++ make pkg-config"
 # debug kernel (tests/vm/debug-kernel/build.sh)
-PKGS_DEBUG_KERNEL="build-essential bc bison flex libelf-dev libssl-dev xz-utils kmod python3 linux-source-6.1 dwarves"
+# (mirrors BUILD_DEPS of that script, which also installs them itself)
+PKGS_DEBUG_KERNEL="build-essential bc bison flex libelf-dev libssl-dev xz-utils cpio rsync kmod python3 linux-source-6.1"
 # packaging (dkms, deb, rpm): filled in by the packaging part
 PKGS_PACKAGING=""
 # --------------------------------------------------------------------------
