@@ -548,6 +548,25 @@ static void op_release(void)
 	}
 }
 
+/* Is addr inside a mapping of /dev/xpmem (an attachment)? */
+static int xpmem_vma_at(const void *addr)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512];
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 &&
+		    (uintptr_t)addr >= lo && (uintptr_t)addr < hi)
+			found = strstr(line, "xpmem") != NULL;
+	}
+	fclose(f);
+	return found;
+}
+
 static void forget_att(int i)
 {
 	atts[i] = atts[--natts];
@@ -780,11 +799,23 @@ static void op_mm(void)
 			 * (attachments cannot be split) */
 			int r = munmap(b, PS);
 			note("munmap attachment page %p -> %d", b, r);
-			if (r == 0 && atts[i].size == PS)
+			if (r == 0 && atts[i].size == PS) {
 				forget_att(i);
-			else if (r == 0)
-				FAIL("munmap of one page of a %zu-byte attachment "
-				     "succeeded: it was split", atts[i].size);
+			} else if (r == 0) {
+				/*
+				 * Split, or was our record stale (the
+				 * attachment gone already)? Ask /proc.
+				 */
+				for (size_t o = 0; o < atts[i].size; o += PS)
+					if (atts[i].addr + o != b &&
+					    xpmem_vma_at(atts[i].addr + o))
+						FAIL("munmap of one page of a "
+						     "%zu-byte attachment succeeded "
+						     "and the rest is still mapped: "
+						     "it was split", atts[i].size);
+				note("stale attachment record %p", atts[i].addr);
+				forget_att(i);
+			}
 			break;
 		}
 		case 4:
