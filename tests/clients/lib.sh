@@ -131,3 +131,38 @@ time_it() {
     printf -v "$__v" '%s' "$(( $(date +%s) - t0 ))"
     return $rc
 }
+
+# stage_deps <dir> <libdir> <ldd search path>: copy the shared libraries of
+# every ELF file below <dir> (ldd, with the search path) into <libdir>,
+# except those already below <dir>, libxpmem (staged from the build tree)
+# and the dynamic loader (packed by the bed).  Fails on a missing library.
+stage_deps() {
+    local d=$1 ldir=$2 sp=$3 f lib tmp
+    tmp=$(mktemp -d)
+    : > "$tmp/libs"
+    while read -r f; do
+        file -b "$f" | grep -q ELF || continue
+        LD_LIBRARY_PATH="$sp" ldd "$f" > "$tmp/ldd" 2>&1
+        if grep -q 'not found' "$tmp/ldd"; then
+            cat "$tmp/ldd" >&2; rm -rf "$tmp"; log "$f: missing libraries"; return 1
+        fi
+        awk '$2 == "=>" && $3 ~ /^\// {print $3}' "$tmp/ldd" >> "$tmp/libs"
+    done < <(find "$d" -type f)
+    mkdir -p "$ldir"
+    while read -r lib; do
+        case $lib in
+        "$d"/*|*/libxpmem.so*|*/ld-linux*) ;;
+        *) [ -e "$ldir/$(basename "$lib")" ] || cp -L "$lib" "$ldir/" ;;
+        esac
+    done < <(sort -u "$tmp/libs")
+    rm -rf "$tmp"
+}
+
+# strip_elfs <dir>: drop debug info of the ELF files below <dir>.
+strip_elfs() {
+    local f
+    while read -r f; do
+        file -b "$f" | grep -q ELF && strip --strip-debug "$f"
+    done < <(find "$1" -type f)
+    return 0
+}

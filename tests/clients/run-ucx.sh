@@ -102,7 +102,7 @@ clog="$lbase/$k/console.log"
 
 # 4. Results.
 tr -d '\r' < "$clog" > "$lbase/$k/console.txt"
-kver=$(sed -n 's/.*@@XPMEM-INIT kernel //p' "$lbase/$k/console.txt" | head -n 1)
+kver=$(sed -n 's/.*@@XPMEM-INIT kernel \([^ ]*\).*/\1/p' "$lbase/$k/console.txt" | head -n 1)
 ucxv=$(sed -n 's/^@@UCX-INFO version: # Version //p' "$lbase/$k/console.txt" | head -n 1)
 rows="$lbase/$k/ucx-results.txt"
 fails=0
