@@ -8,6 +8,7 @@
 #   launch         the launcher command line for 2 ranks
 #   configs        lines "<name> <xpmem expected: 1|0> [VAR=value...]"
 #   mpi-xpmem-bw   the test program (built with the client's mpicc)
+# and /tests/data/sysroot (optional) is copied onto / first.
 # For each configuration, as user alice: launch mpi-xpmem-bw on 2 ranks;
 # it must exit 0 with every size "ok", and the ranks' /dev/xpmem mappings
 # must be > 0 when xpmem is expected and 0 when it is not.  Reports
@@ -15,6 +16,8 @@
 # Exit 0 if all passed.
 
 D=/tests/data/mpi
+# Files that must sit at their build-time paths (e.g. PMIx plugins).
+[ -d /tests/data/sysroot ] && cp -a /tests/data/sysroot/. /
 export PATH="/usr/sbin:/usr/bin:/sbin:/bin"
 export LD_LIBRARY_PATH="/usr/lib"
 . "$D/env"

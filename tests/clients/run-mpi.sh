@@ -71,7 +71,16 @@ openmpi)
     mkdir -p "$D/openmpi/share"
     cp -a "$prefix/share/openmpi" "$D/openmpi/share/"
     [ -d "$prefix/etc" ] && cp -a "$prefix/etc" "$D/openmpi/"
-    sp="$D/openmpi/lib:$xplib"
+    # PMIx (external, as in Debian) loads its plugins and help files from
+    # its compiled-in directory: stage it at the same path (data/sysroot is
+    # copied onto / by mpi-guest.sh before anything runs).
+    pmix=$(dirname "$(dirname "$(find /usr/lib -path '*/pmix2/lib/libpmix.so.2' -print -quit)")")
+    [ -d "$pmix" ] || die "libpmix not found"
+    mkdir -p "$D/sysroot$pmix/lib"
+    cp -a "$pmix"/lib/libpmix.so* "$pmix/lib/pmix" "$D/sysroot$pmix/lib/"
+    rm -f "$D/sysroot$pmix"/lib/*.a
+    cp -a "$pmix/share" "$D/sysroot$pmix/"
+    sp="$D/openmpi/lib:$xplib:$pmix/lib"
     printf 'export OPAL_PREFIX=%s/openmpi\nexport PATH=%s/openmpi/bin:$PATH\nexport LD_LIBRARY_PATH=%s/openmpi/lib:%s/lib:$LD_LIBRARY_PATH\n' \
         "$G" "$G" "$G" "$G" > "$D/mpi/env"
     echo "mpirun -n 2 --bind-to none" > "$D/mpi/launch"
