@@ -581,6 +581,8 @@ static int xpmem_vma_at(const void *addr)
 	return xpmem_vma(addr, NULL, NULL);
 }
 
+static long n_stale;
+
 /* Does record i still describe exactly one attachment VMA? */
 static int att_record_ok(int i)
 {
@@ -600,6 +602,23 @@ static void forget_att(int i)
  * A successful munmap/mmap/mremap over [a, a+len) removed every
  * attachment it touched (they cannot be split, so it covered them).
  */
+/*
+ * munmap the attachment of record i, only if the record is still exact
+ * (a stale record could name memory the fuzzer itself uses); forget it.
+ */
+static void unmap_att(int i)
+{
+	if (att_record_ok(i)) {
+		if (munmap(atts[i].addr, atts[i].size) != 0)
+			FAIL("munmap of a whole attachment: %m");
+	} else {
+		n_stale++;
+		note("stale attachment record %p+0x%zx", atts[i].addr,
+		     atts[i].size);
+	}
+	forget_att(i);
+}
+
 static void forget_overlapping(char *a, size_t len)
 {
 	for (int i = 0; i < natts; i++)
@@ -629,8 +648,7 @@ static void op_attach(void)
 	if (natts >= MAXATT) {
 		int i = rndn(natts);
 		note("munmap attachment %p (full)", atts[i].addr);
-		munmap(atts[i].addr, atts[i].size);
-		forget_att(i);
+		unmap_att(i);
 	}
 	void *p = arg_ptr(&m, sizeof(m), &kind);
 	long r = do_ioctl(K_ATTACH, XPMEM_CMD_ATTACH, p, &e);
@@ -825,6 +843,7 @@ static void op_mm(void)
 		if (!att_record_ok(i)) {
 			note("stale attachment record %p+0x%zx", atts[i].addr,
 			     atts[i].size);
+			n_stale++;
 			forget_att(i);
 			break;
 		}
@@ -853,9 +872,7 @@ static void op_mm(void)
 		}
 		case 4:
 			note("munmap attachment %p+0x%zx", atts[i].addr, atts[i].size);
-			if (munmap(atts[i].addr, atts[i].size) != 0)
-				FAIL("munmap of a whole attachment: %m");
-			forget_att(i);
+			unmap_att(i);
 			break;
 		case 1:
 			note("mprotect attachment %p", b);
@@ -885,6 +902,14 @@ static void op_touch(void)
 	if (!natts)
 		return;
 	int i = rndn(natts);
+	/* never write through a stale record: it may be our own memory now */
+	if (!att_record_ok(i)) {
+		n_stale++;
+		note("stale attachment record %p+0x%zx", atts[i].addr,
+		     atts[i].size);
+		forget_att(i);
+		return;
+	}
 	volatile char *p = atts[i].addr + rndn(atts[i].size);
 	int sig = probe(p, rndn(2));
 
@@ -918,10 +943,8 @@ static void op_reopen(void)
 	 * are the old segids really gone.
 	 */
 	if (rndn(2)) {
-		while (natts) {
-			munmap(atts[0].addr, atts[0].size);
-			forget_att(0);
-		}
+		while (natts)
+			unmap_att(0);
 	}
 	struct idpool *to = natts || kept_old_atts ? &stale_segs : &freed_segs;
 	for (int i = 0; i < segs.n; i++)
@@ -1109,9 +1132,10 @@ static int worker(void)
 	for (int k = 0; k < K_NR; k++)
 		printf("#   %-16s ok %-8ld failed %ld\n", kname[k], k_ok[k], k_err[k]);
 	printf("#   EINTR %ld, EFAULT %ld, mm ops %ld, forks %ld, reopens %ld, "
-	       "peers %ld, touches %ld (signal %ld), SIGALRMs %ld\n",
+	       "peers %ld, touches %ld (signal %ld), SIGALRMs %ld, stale "
+	       "attachment records %ld\n",
 	       n_eintr, n_efault, n_mm, n_fork, n_reopen, n_peer, n_touch,
-	       n_touch_sig, (long)alarms);
+	       n_touch_sig, (long)alarms, n_stale);
 	if (nops >= 1000 && (k_ok[K_MAKE] == 0 || k_ok[K_GET] == 0 ||
 			     k_ok[K_ATTACH] == 0 || k_ok[K_DETACH] == 0))
 		FAIL("some command never succeeded: the fuzzer did not reach "
