@@ -15,7 +15,7 @@ PKGS_BUILD="cmake gcc g++ make pkg-config"
 # (mirrors BUILD_DEPS of that script, which also installs them itself)
 PKGS_DEBUG_KERNEL="build-essential bc bison flex libelf-dev libssl-dev xz-utils cpio rsync kmod python3 linux-source-6.1"
 # packaging (dkms, deb, rpm): filled in by the packaging part
-PKGS_PACKAGING=""
+PKGS_PACKAGING="dpkg-dev debhelper dh-dkms dkms lintian rpm fakeroot groff man-db linux-headers-amd64 git python3"
 # --------------------------------------------------------------------------
 
 groups=("$@")
