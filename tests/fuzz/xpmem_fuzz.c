@@ -582,6 +582,8 @@ static int xpmem_vma_at(const void *addr)
 }
 
 static long n_stale;
+/* --check-records: verify every record after every operation (slow) */
+static int check_records;
 
 /* Does record i still describe exactly one attachment VMA? */
 static int att_record_ok(int i)
@@ -1119,6 +1121,18 @@ static int worker(void)
 	t0 = ts.tv_sec + ts.tv_nsec / 1e9;
 	for (opno = 0; opno < nops; opno++) {
 		one_op();
+		if (check_records) {
+			/* find the operation after which a record went stale */
+			for (int i = 0; i < natts; i++) {
+				if (att_record_ok(i))
+					continue;
+				printf("# record %p+0x%zx stale after %s\n",
+				       atts[i].addr, atts[i].size,
+				       hist[opno % HIST]);
+				n_stale++;
+				forget_att(i--);
+			}
+		}
 		if (verbose && opno % 10000 == 0)
 			fprintf(stderr, "# %ld ops\n", opno);
 	}
@@ -1245,6 +1259,8 @@ int main(int argc, char **argv)
 			have_seed = 1;
 		} else if (!strcmp(argv[i], "--verbose"))
 			verbose = 1;
+		else if (!strcmp(argv[i], "--check-records"))
+			check_records = 1;
 		else {
 			fprintf(stderr, "usage: xpmem_fuzz [--ops N] [--seed S] "
 				"[--verbose]\n");
@@ -1253,6 +1269,9 @@ int main(int argc, char **argv)
 	}
 	if (nops < 0)
 		nops = XPMEM_FUZZ_DEFAULT_OPS;
+#ifdef XPMEM_FUZZ_CHECK_RECORDS
+	check_records = 1;
+#endif
 	if (!have_seed) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
