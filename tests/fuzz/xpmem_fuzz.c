@@ -813,6 +813,16 @@ static void op_mm(void)
 			   arena + q0 * PS) != MAP_FAILED) {
 			forget_overlapping(a, n * PS);
 			forget_overlapping(arena + q0 * PS, n * PS);
+		} else {
+			/*
+			 * mremap unmaps the destination before it checks the
+			 * source: attachments there may be gone even so.
+			 */
+			for (int i = 0; i < natts; i++)
+				if (atts[i].addr < arena + (q0 + n) * PS &&
+				    arena + q0 * PS < atts[i].addr + atts[i].size &&
+				    !att_record_ok(i))
+					forget_att(i--);
 		}
 		break;
 	}
