@@ -27,9 +27,10 @@
  *   - a final sanity phase through libxpmem: make, get, attach, data
  *     in both directions, detach, release, remove.
  *
- * Usage: xpmem_fuzz [--ops N] [--seed S] [--verbose]
- * (env XPMEM_FUZZ_OPS, XPMEM_FUZZ_SEED). Exit 0 pass, 1 fail (seed
- * printed), 77 skip.
+ * Usage: xpmem_fuzz [--ops N] [--seed S] [--seconds BUDGET] [--verbose]
+ *                   [--check-records]
+ * (env XPMEM_FUZZ_OPS, XPMEM_FUZZ_SEED, XPMEM_FUZZ_SECONDS; a budget of 0
+ * means none). Exit 0 pass, 1 fail (seed printed), 77 skip.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -64,12 +65,22 @@
 #ifndef XPMEM_FUZZ_DEFAULT_OPS
 #define XPMEM_FUZZ_DEFAULT_OPS 100000
 #endif
+/*
+ * The operations stop early at this budget (seconds), so that one guest
+ * run stays within a few minutes on slow kernels (KASAN under TCG runs
+ * the fuzzer tens of times slower); the count done is printed.
+ */
+#ifndef XPMEM_FUZZ_DEFAULT_SECONDS
+#define XPMEM_FUZZ_DEFAULT_SECONDS 240
+#endif
 
 #define LD(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
 #define ST(p, v) __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
 
 static uint64_t seed;
 static long nops = -1;
+/* time budget of the operations (guest clock), 0 = none */
+static double max_seconds = XPMEM_FUZZ_DEFAULT_SECONDS;
 static int verbose;
 static long opno;
 
@@ -1129,7 +1140,18 @@ static int worker(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	t0 = ts.tv_sec + ts.tv_nsec / 1e9;
+	long done = nops;
 	for (opno = 0; opno < nops; opno++) {
+		if (max_seconds > 0 && (opno & 255) == 0) {
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			if (ts.tv_sec + ts.tv_nsec / 1e9 - t0 > max_seconds) {
+				done = opno;
+				printf("# time budget of %.0f s reached after %ld "
+				       "of %ld operations\n", max_seconds, done,
+				       nops);
+				break;
+			}
+		}
 		one_op();
 		if (check_records) {
 			/* find the operation after which a record went stale */
@@ -1152,7 +1174,7 @@ static int worker(void)
 	peer_stop();
 
 	printf("# %ld operations in %.1f s: %.0f ops/s (seed %" PRIu64 ")\n",
-	       nops, dt, nops / (dt > 0 ? dt : 1), seed);
+	       done, dt, done / (dt > 0 ? dt : 1), seed);
 	for (int k = 0; k < K_NR; k++)
 		printf("#   %-16s ok %-8ld failed %ld\n", kname[k], k_ok[k], k_err[k]);
 	printf("#   EINTR %ld, EFAULT %ld, mm ops %ld, forks %ld, reopens %ld, "
@@ -1160,7 +1182,7 @@ static int worker(void)
 	       "attachment records %ld\n",
 	       n_eintr, n_efault, n_mm, n_fork, n_reopen, n_peer, n_touch,
 	       n_touch_sig, (long)alarms, n_stale);
-	if (nops >= 1000 && (k_ok[K_MAKE] == 0 || k_ok[K_GET] == 0 ||
+	if (done >= 1000 && (k_ok[K_MAKE] == 0 || k_ok[K_GET] == 0 ||
 			     k_ok[K_ATTACH] == 0 || k_ok[K_DETACH] == 0))
 		FAIL("some command never succeeded: the fuzzer did not reach "
 		     "the driver's main paths");
@@ -1257,6 +1279,8 @@ int main(int argc, char **argv)
 
 	if ((e = getenv("XPMEM_FUZZ_OPS")))
 		nops = atol(e);
+	if ((e = getenv("XPMEM_FUZZ_SECONDS")))
+		max_seconds = atof(e);
 	if ((e = getenv("XPMEM_FUZZ_SEED"))) {
 		seed = strtoull(e, NULL, 0);
 		have_seed = 1;
@@ -1271,9 +1295,12 @@ int main(int argc, char **argv)
 			verbose = 1;
 		else if (!strcmp(argv[i], "--check-records"))
 			check_records = 1;
+		else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
+			max_seconds = atof(argv[++i]);
 		else {
 			fprintf(stderr, "usage: xpmem_fuzz [--ops N] [--seed S] "
-				"[--verbose]\n");
+				"[--seconds BUDGET] [--verbose] "
+				"[--check-records]\n");
 			return 2;
 		}
 	}
