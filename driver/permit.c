@@ -87,6 +87,19 @@ static int xpmem_check_access(struct xpmem_seg *seg, bool write)
 	return -EACCES;
 }
 
+/* Take a permit out of use: no new attachment, the existing ones dead. */
+static void xpmem_permit_kill(struct xpmem_permit *permit)
+{
+	struct xpmem_seg *seg = permit->seg;
+	struct xpmem_att *att;
+
+	mutex_lock(&seg->lock);
+	permit->released = true;
+	list_for_each_entry(att, &permit->atts, permit_node)
+		xpmem_att_kill(att);
+	mutex_unlock(&seg->lock);
+}
+
 /**
  * xpmem_cmd_get() - GET: ask for access to a segment
  * @ctx: the caller's context (bound to current->mm)
@@ -135,37 +148,34 @@ int xpmem_cmd_get(struct xpmem_ctx *ctx, struct xpmem_cmd_get __user *uarg)
 	permit->seg = seg;	/* takes over the lookup's reference */
 	permit->writable = args.flags == XPMEM_RDWR;
 	atomic_long_inc(&xpmem_nr_permits);
+	/* Ours until we return: once visible, RELEASE may drop the table's. */
+	kref_get(&permit->ref);
 
 	ret = xa_alloc_cyclic(&ctx->permits, &permit->apid, permit,
 			      XA_LIMIT(1, INT_MAX), &ctx->next_apid, GFP_KERNEL);
 	if (ret < 0) {
-		xpmem_permit_put(permit);
-		return ret == -EBUSY ? -ENOSPC : ret;
+		xpmem_permit_put(permit);	/* the table's reference */
+		ret = ret == -EBUSY ? -ENOSPC : ret;
+		goto out;
 	}
 
+	ret = 0;
 	if (put_user((s64)permit->apid, &uarg->apid)) {
-		if (xa_erase(&ctx->permits, permit->apid) == permit)
+		/* Unless another thread released it already. */
+		if (xa_cmpxchg(&ctx->permits, permit->apid, permit, NULL,
+			       GFP_KERNEL) == permit) {
+			xpmem_permit_kill(permit);
 			xpmem_permit_put(permit);
-		return -EFAULT;
+		}
+		ret = -EFAULT;
 	}
-	return 0;
+out:
+	xpmem_permit_put(permit);
+	return ret;
 
 err_seg:
 	xpmem_seg_put(seg);
 	return ret;
-}
-
-/* Take a permit out of use: no new attachment, the existing ones dead. */
-static void xpmem_permit_kill(struct xpmem_permit *permit)
-{
-	struct xpmem_seg *seg = permit->seg;
-	struct xpmem_att *att;
-
-	mutex_lock(&seg->lock);
-	permit->released = true;
-	list_for_each_entry(att, &permit->atts, permit_node)
-		xpmem_att_kill(att);
-	mutex_unlock(&seg->lock);
 }
 
 /**

@@ -171,6 +171,8 @@ int xpmem_cmd_make(struct xpmem_ctx *ctx, struct xpmem_cmd_make __user *uarg)
 	mmgrab(seg->mm);
 	seg->owner = ctx;
 	atomic_long_inc(&xpmem_nr_segs);
+	/* Ours until we return: once visible, REMOVE may drop the table's. */
+	kref_get(&seg->ref);
 
 	/* Put it on the owner's list first: it is removable once visible. */
 	mutex_lock(&ctx->lock);
@@ -184,10 +186,12 @@ int xpmem_cmd_make(struct xpmem_ctx *ctx, struct xpmem_cmd_make __user *uarg)
 		mutex_lock(&ctx->lock);
 		list_del(&seg->ctx_node);
 		mutex_unlock(&ctx->lock);
-		xpmem_seg_put(seg);
-		return ret == -EBUSY ? -ENOSPC : ret;
+		xpmem_seg_put(seg);	/* the table's reference */
+		ret = ret == -EBUSY ? -ENOSPC : ret;
+		goto out;
 	}
 
+	ret = 0;
 	if (put_user((s64)seg->segid, &uarg->segid)) {
 		bool mine;
 
@@ -197,9 +201,11 @@ int xpmem_cmd_make(struct xpmem_ctx *ctx, struct xpmem_cmd_make __user *uarg)
 		mutex_unlock(&ctx->lock);
 		if (mine)
 			xpmem_seg_do_remove(seg);
-		return -EFAULT;
+		ret = -EFAULT;
 	}
-	return 0;
+out:
+	xpmem_seg_put(seg);
+	return ret;
 }
 
 /**
