@@ -53,7 +53,7 @@ say "@@XPMEM-INIT kernel $(uname -r) name ${XPMEM_VM_KERNEL:-?} slow $XPMEM_VM_S
 # Environment the tests rely on.
 echo always > /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null
 echo 64 > /proc/sys/vm/nr_hugepages 2>/dev/null
-echo 60 > /proc/sys/kernel/hung_task_timeout_secs 2>/dev/null
+echo 120 > /proc/sys/kernel/hung_task_timeout_secs 2>/dev/null
 echo 1 > /proc/sys/kernel/sysrq 2>/dev/null
 mkdir -p /data
 mount -t tmpfs -o size=2m,mode=0755 data /data
