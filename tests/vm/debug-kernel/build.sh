@@ -14,8 +14,9 @@
 #   XPMEM_JOBS         make -j value (default 2)
 #
 # The result lives in $XPMEM_CACHE/debug-kernel/<key>/ where <key> hashes the
-# linux-source package version, the compiler version, debug.config and this
-# script, so a change to any of them builds a new tree. It is built in a
+# linux-source package version, the compiler version, the option lines of
+# debug.config and the non-comment lines of this script, so a change to any of
+# them builds a new tree. It is built in a
 # temporary directory and renamed into place only after the config check,
 # the kernel build and an out-of-tree module test build all succeeded.
 # Progress goes to stderr, the full build log to a file named on failure.
@@ -75,8 +76,9 @@ compute_key() {
     {
         echo "src=$SRC_PKG $ver"
         echo "cc=$ccver"
-        sha256sum < "$fragment"
-        sha256sum < "$self"
+        # only the lines that matter: comment edits do not force a rebuild
+        grep -E '^(CONFIG_|# CONFIG_|# require: )' "$fragment" | sha256sum
+        grep -vE '^[[:space:]]*(#|$)' "$self" | sha256sum
     } | sha256sum | cut -c1-16
 }
 
@@ -104,8 +106,14 @@ key=$(compute_key) || die "cannot read the $SRC_PKG version"
 dir=$base/$key
 mkdir -p "$base/logs"
 
-exec 9>"$base/.lock"
-flock 9    # one build at a time; a second caller waits and then reuses it
+if [ -f "$dir/.complete" ]; then       # fast path, no lock needed
+    print_result "$dir"
+    exit 0
+fi
+# One lock per key: a second caller for the same key waits and then reuses
+# the result; a build for another key does not block it.
+exec 9>"$base/.lock-$key"
+flock 9
 
 if [ -f "$dir/.complete" ]; then
     msg "reusing $dir"
@@ -113,7 +121,7 @@ if [ -f "$dir/.complete" ]; then
     exit 0
 fi
 [ -e "$dir" ] && { msg "removing incomplete $dir"; rm -rf "$dir"; }
-rm -rf "$base"/.build-* "$base"/.modtest-* "$base"/.broken-*  # leftovers of killed runs
+rm -rf "$base/.build-$key".* "$base/.modtest-$key".* "$base/.broken-$key".*  # killed runs
 
 log=$base/logs/$key.log
 tmp=$base/.build-$key.$$
@@ -121,14 +129,14 @@ rm -rf "$tmp"
 mkdir -p "$tmp"
 : > "$log"
 
-# A failed tree is kept (one at a time) as $base/.failed for inspection.
+# A failed tree is kept (one per key) as $base/.failed-<key> for inspection.
 fail() {
     msg "FAILED: $*"
     msg "build log: $log"
     tail -n 40 "$log" | sed 's/^/  | /' >&2 || true
     if [ -d "$tmp" ]; then
-        rm -rf "$base/.failed"
-        mv "$tmp" "$base/.failed" && msg "failed tree kept in $base/.failed"
+        rm -rf "$base/.failed-$key"
+        mv "$tmp" "$base/.failed-$key" && msg "failed tree kept in $base/.failed-$key"
     fi
     exit 1
 }
