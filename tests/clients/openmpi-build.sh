@@ -53,6 +53,8 @@ xp="$work/xpmem-dev"
 xpmem_stage_dev "$xp" || die "cannot install libxpmem"
 
 export CFLAGS="-O2 -g"
+# Open MPI's own tools link against libopen-pal, which needs libxpmem.so.0.
+export LDFLAGS="-Wl,-rpath-link,$xp/lib"
 # Debian's patches touch the autotools inputs; regenerate as debian/rules does.
 time_it t_autogen bash -c "cd '$srcdir' && nice -n 19 ./autogen.pl --force" >> "$logf" 2>&1 ||
     { tail -n 40 "$logf" >&2; die "autogen.pl failed"; }

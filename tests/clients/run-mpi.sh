@@ -83,7 +83,8 @@ openmpi)
     sp="$D/openmpi/lib:$xplib:$pmix/lib"
     printf 'export OPAL_PREFIX=%s/openmpi\nexport PATH=%s/openmpi/bin:$PATH\nexport LD_LIBRARY_PATH=%s/openmpi/lib:%s/lib:$LD_LIBRARY_PATH\n' \
         "$G" "$G" "$G" "$G" > "$D/mpi/env"
-    echo "mpirun -n 2 --bind-to none" > "$D/mpi/launch"
+    # plm isolated: local launch only (rsh would insist on an ssh binary)
+    echo "mpirun --mca plm isolated -n 2 --bind-to none" > "$D/mpi/launch"
     cat > "$D/mpi/configs" <<'EOT'
 xpmem 1 OMPI_MCA_pml=ob1 OMPI_MCA_btl=vader,self OMPI_MCA_btl_vader_single_copy_mechanism=xpmem
 cma   0 OMPI_MCA_pml=ob1 OMPI_MCA_btl=vader,self OMPI_MCA_btl_vader_single_copy_mechanism=cma
@@ -92,7 +93,7 @@ EOT
     ;;
 esac
 echo "$client" > "$D/mpi/client"
-"$prefix/bin/mpicc" -O2 -Wall -o "$D/mpi/mpi-xpmem-bw" "$here/mpi-xpmem-bw.c" \
+LD_LIBRARY_PATH="$xplib" "$prefix/bin/mpicc" -O2 -Wall -o "$D/mpi/mpi-xpmem-bw" "$here/mpi-xpmem-bw.c" \
     -Wl,-rpath-link,"$xplib" ||
     die "cannot build mpi-xpmem-bw with $prefix/bin/mpicc"
 strip_elfs "$D"
