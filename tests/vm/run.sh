@@ -169,6 +169,12 @@ run_kernel() {
     local wall=$((boot_allow + sum + 45 * n + 60)) idle=$((max + 120))
     [ "$wall" -gt "$cap" ] && wall=$cap
     clog="$ldir/console.log"
+    local attempt qpid tpid why qrc boot_failed
+    rm -f "$ldir"/console.boot*.log
+    # A boot that never reaches /init (before the module is even loaded) is
+    # the emulator's or the host's trouble, e.g. TCG starved on a loaded
+    # host: it is retried once; its log is kept as console.boot<N>.log.
+    for attempt in 1 2; do
     log "$k: booting $(basename "$kimg") ($n tests, wall limit ${wall}s, idle limit ${idle}s); console: $clog"
     # --foreground: QEMU stays in our process group, so killing the runner's
     # group (ctest timeout, Ctrl-C) takes QEMU with it; the trap covers TERM.
@@ -176,17 +182,26 @@ run_kernel() {
         -nographic -no-reboot -monitor none \
         -kernel "$kimg" -initrd "$initrd" -append "$append" \
         < /dev/null > "$clog" 2>&1 &
-    local qpid=$! tpid= why=
+    qpid=$! tpid= why=
     trap 'kill "$qpid" 2>/dev/null; exit 130' INT TERM HUP
     if [ "${XPMEM_VM_QUIET:-0}" != 1 ]; then
         tail -n +1 -f --pid="$qpid" "$clog" | tr -d '\r' &
         tpid=$!
     fi
-    local last_size=-1 last_change size now
-    last_change=$(date +%s)
+    local last_size=-1 last_change size now booted= t_boot
+    last_change=$(date +%s); t_boot=$last_change; boot_failed=0
     while kill -0 "$qpid" 2>/dev/null; do
         sleep 2
         size=$(stat -c %s "$clog" 2>/dev/null || echo 0); now=$(date +%s)
+        if [ -z "$booted" ]; then
+            if grep -q '@@XPMEM-INIT' "$clog"; then booted=1
+            elif [ $((now - t_boot)) -ge "$boot_allow" ]; then
+                why="boot did not reach /init within ${boot_allow}s, QEMU killed"
+                boot_failed=1
+                kill "$qpid" 2>/dev/null; sleep 5; kill -9 "$qpid" 2>/dev/null
+                break
+            fi
+        fi
         if [ "$size" != "$last_size" ]; then last_size=$size; last_change=$now
         elif [ $((now - last_change)) -ge "$idle" ]; then
             why="no console output for ${idle}s, QEMU killed"
@@ -195,9 +210,16 @@ run_kernel() {
             break
         fi
     done
-    wait "$qpid"; local qrc=$?
+    wait "$qpid"; qrc=$?
     trap - INT TERM HUP
     [ -n "$tpid" ] && { sleep 0.5; kill "$tpid" 2>/dev/null; wait "$tpid" 2>/dev/null; }
+        if [ "$boot_failed" = 1 ] && [ "$attempt" = 1 ]; then
+            mv "$clog" "$ldir/console.boot1.log"
+            log "$k: $why; retrying the boot once (log kept: $ldir/console.boot1.log)"
+            continue
+        fi
+        break
+    done
     [ "$qrc" = 124 ] || [ "$qrc" = 137 ] && [ -z "$why" ] && why="wall-clock limit ${wall}s reached, QEMU killed"
     if [ -z "$why" ]; then
         if tr -d '\r' < "$clog" | grep -q '@@XPMEM-FATAL'; then
