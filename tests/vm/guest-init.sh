@@ -114,7 +114,7 @@ run_test() {
     elif [ "$rc" = 77 ]; then st=SKIP
     else st=FAIL
     fi
-    sleep 0.2   # let deferred splats (e.g. from exit-time teardown) reach the log
+    sleep 0.05  # let deferred splats (e.g. from exit-time teardown) reach the log
     if check_kmsg "$name"; then
         splat_any=1
         [ $st = PASS ] || [ $st = SKIP ] && st=SPLAT

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Pack the initramfs of the xpmem test guest.
 #
-#   mkinitramfs.sh -m xpmem.ko -g <guest-dir> -o <out.cpio.gz>
+#   mkinitramfs.sh -m xpmem.ko -g <guest-dir> -o <out.cpio.gz> [-r <runlist>]
 #
 # <guest-dir> holds the test executables and "runlist" (lines "<name> <secs>",
 # run in that order).  Packed: busybox (static), /init, the tests and every
@@ -12,15 +12,16 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-ko= gdir= out=
-while getopts m:g:o: o; do
+ko= gdir= out= rl=
+while getopts m:g:o:r: o; do
     case $o in
-    m) ko=$OPTARG ;; g) gdir=$OPTARG ;; o) out=$OPTARG ;;
+    m) ko=$OPTARG ;; g) gdir=$OPTARG ;; o) out=$OPTARG ;; r) rl=$OPTARG ;;
     *) die "usage: $0 -m xpmem.ko -g guest-dir -o out.cpio.gz" ;;
     esac
 done
 [ -f "$ko" ] || die "module '$ko' not found"
-[ -f "$gdir/runlist" ] || die "no $gdir/runlist"
+[ -n "$rl" ] || rl="$gdir/runlist"
+[ -f "$rl" ] || die "no run list $rl"
 bb=$(command -v busybox || true)
 [ -n "$bb" ] && file -L "$bb" | grep -q 'statically linked' ||
     die "a static busybox is needed (apt-get install busybox-static)"
@@ -85,7 +86,7 @@ while read -r name limit; do
         awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' "$st/.ldd" |
             while read -r lib; do copy_lib "$lib"; done
     fi
-done < "$gdir/runlist"
+done < "$rl"
 rm -f "$st/.ldd"
 [ -f "$st/tests/runlist" ] || die "empty run list"
 # Extra files some tests may use (e.g. data files), if staged.

@@ -9,6 +9,8 @@
 #   -l   logs go to <log-base>/<kernel>/ (default: build/vm-logs, or
 #        $XPMEM_CACHE/vm-logs when there is no build dir)
 #   -m   use this prebuilt module instead of building one (single kernel)
+#   -t   only the tests whose names match this extended regex (plus the
+#        bed's own guest-env-check); also $XPMEM_VM_TESTS
 #
 # Environment: XPMEM_CACHE, XPMEM_MIRROR (roots), XPMEM_VM_APPEND (extra
 # kernel command line), XPMEM_VM_QUIET=1 (don't stream the console),
@@ -23,12 +25,13 @@
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
-kernels=() gdir= lbase= ko_override=
-while getopts k:g:l:m:h o; do
+kernels=() gdir= lbase= ko_override= tfilter=${XPMEM_VM_TESTS:-}
+while getopts k:g:l:m:t:h o; do
     case $o in
     k) kernels+=("$OPTARG") ;; g) gdir=$OPTARG ;; l) lbase=$OPTARG ;;
+    t) tfilter=$OPTARG ;;
     m) ko_override=$OPTARG ;;
-    *) sed -n "3,24p" "$0"; exit 2 ;;
+    *) sed -n "3,26p" "$0"; exit 2 ;;
     esac
 done
 [ ${#kernels[@]} -gt 0 ] || mapfile -t kernels < <(kconf_names)
@@ -125,6 +128,14 @@ run_kernel() {
     read -r _ root _ _ headers <<<"$line"
     ldir="$lbase/$k"; mkdir -p "$ldir"
     rm -f "$ldir"/console.log "$ldir"/result.txt
+    # The run list of this boot (filtered with -t / XPMEM_VM_TESTS).
+    local rl="$ldir/runlist"
+    if [ -n "$tfilter" ]; then
+        awk -v re="$tfilter" '$1 == "guest-env-check" || ($1 !~ /^#/ && $1 ~ re)' "$gdir/runlist" > "$rl"
+        log "$k: test filter '$tfilter': $(grep -c . "$rl") tests"
+    else
+        cp "$gdir/runlist" "$rl"
+    fi
     t0=$(date +%s)
     # Words with "=" that the kernel does not know reach /init as environment
     # variables: the tests can see which kernel they run on.
@@ -153,13 +164,13 @@ run_kernel() {
     fi
     t1=$(date +%s)
     initrd="$ldir/initramfs.cpio.gz"
-    "$VM_DIR/mkinitramfs.sh" -m "$ko" -g "$gdir" -o "$initrd" || { log "$k: initramfs failed"; return 1; }
+    "$VM_DIR/mkinitramfs.sh" -m "$ko" -g "$gdir" -r "$rl" -o "$initrd" || { log "$k: initramfs failed"; return 1; }
 
     # Time limits: the whole boot, and silence on the console.
     local sum=0 max=0 n=0 lim
     while read -r _ lim; do
         [ -n "$lim" ] || continue; sum=$((sum + lim)); n=$((n+1)); [ "$lim" -gt "$max" ] && max=$lim
-    done < <(grep -v '^[[:space:]]*\(#\|$\)' "$gdir/runlist")
+    done < <(grep -v '^[[:space:]]*\(#\|$\)' "$rl")
     local boot_allow=${XPMEM_VM_BOOT_SECS:-300}
     [ "$k" = debug ] && boot_allow=${XPMEM_VM_BOOT_SECS:-900}
     # The guest enforces each test's limit; the host only needs a bound that
@@ -232,7 +243,7 @@ run_kernel() {
     echo
     echo "== xpmem VM results: kernel $k ($(basename "$kimg")) =="
     tr -d '\r' < "$clog" > "$ldir/console.txt" 2>/dev/null
-    analyse "$k" "$ldir/console.txt" "$gdir/runlist" "$why" "$ldir/result.txt"
+    analyse "$k" "$ldir/console.txt" "$rl" "$why" "$ldir/result.txt"
     rm -f "$ldir/console.txt"
     echo "  times: prepare (root+module) $((t1 - t0)) s, boot-to-results $((t2 - t1)) s"
     echo "  console log: $clog"
