@@ -38,9 +38,14 @@ BENIGN_RE='taints kernel|module verification failed|Disabling lock debugging due
 
 # Scan the kernel messages logged since the last call; print SPLAT lines.
 # Returns 0 when a splat was found.
+# check_kmsg WHERE [IGNORE_RE]: drain the kernel log, report its splats
+# (lines matching IGNORE_RE, when given, are not checked).
 check_kmsg() {
     where=$1
     dmesg -c > /tmp/.kmsg 2>/dev/null
+    if [ -n "${2:-}" ]; then   # grep -v exits 1 when it drops every line
+        grep -vE "$2" /tmp/.kmsg > /tmp/.kmsg2; mv /tmp/.kmsg2 /tmp/.kmsg
+    fi
     grep -E "$SPLAT_RE" /tmp/.kmsg | grep -vE "$BENIGN_RE" > /tmp/.splat
     if [ -s /tmp/.splat ]; then
         while IFS= read -r l; do say "@@XPMEM-SPLAT $where $l"; done < /tmp/.splat
@@ -78,12 +83,7 @@ if [ -e /sys/kernel/debug/kmemleak ]; then
     echo scan > /sys/kernel/debug/kmemleak; echo scan > /sys/kernel/debug/kmemleak
     say "@@XPMEM-KMEMLEAK boot suspects cleared: $(grep -c '^unreferenced object' /sys/kernel/debug/kmemleak)"
     echo clear > /sys/kernel/debug/kmemleak
-    dmesg -c 2>/dev/null | grep -v 'kmemleak: [0-9]* new suspected memory leaks' |
-        grep -E "$SPLAT_RE" | grep -vE "$BENIGN_RE" > /tmp/.splat
-    if [ -s /tmp/.splat ]; then
-        while IFS= read -r l; do say "@@XPMEM-SPLAT boot $l"; done < /tmp/.splat
-        splat_any=1
-    fi
+    check_kmsg boot 'kmemleak: [0-9]+ new suspected memory leaks' && splat_any=1
     echo "$cl" > /proc/sys/kernel/printk
 fi
 
