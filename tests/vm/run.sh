@@ -127,7 +127,7 @@ run_kernel() {
     [ -n "$line" ] || { log "unknown kernel '$k'"; return 1; }
     read -r _ root _ _ headers <<<"$line"
     ldir="$lbase/$k"; mkdir -p "$ldir"
-    rm -f "$ldir"/console.log "$ldir"/result.txt
+    rm -f "$ldir"/console.log "$ldir"/result.txt "$ldir"/summary.txt
     # The run list of this boot (filtered with -t / XPMEM_VM_TESTS).
     local rl="$ldir/runlist"
     if [ -n "$tfilter" ]; then
@@ -241,14 +241,19 @@ run_kernel() {
     fi
     t2=$(date +%s)
     echo
-    echo "== xpmem VM results: kernel $k ($(basename "$kimg")) =="
+    # The results also go to summary.txt, from which .ci/run prints a digest
+    # of every failed kernel at the end of its output.
     tr -d '\r' < "$clog" > "$ldir/console.txt" 2>/dev/null
-    analyse "$k" "$ldir/console.txt" "$rl" "$why" "$ldir/result.txt"
+    {
+        echo "== xpmem VM results: kernel $k ($(basename "$kimg")) =="
+        analyse "$k" "$ldir/console.txt" "$rl" "$why" "$ldir/result.txt"
+        echo "  times: prepare (root+module) $((t1 - t0)) s, boot-to-results $((t2 - t1)) s"
+        echo "  console log: $clog"
+        echo "$k: $P passed, $F failed, $S skipped"
+    } > "$ldir/summary.txt"
+    cat "$ldir/summary.txt"
     rm -f "$ldir/console.txt"
-    echo "  times: prepare (root+module) $((t1 - t0)) s, boot-to-results $((t2 - t1)) s"
-    echo "  console log: $clog"
     tot_p=$((tot_p + P)); tot_f=$((tot_f + F)); tot_s=$((tot_s + S))
-    echo "$k: $P passed, $F failed, $S skipped"
     [ "$F" = 0 ]
 }
 
