@@ -630,3 +630,145 @@ int xt_open_dev(void)
 			strerror(errno));
 	return fd;
 }
+
+/* ---- users, an owner process, holes, the read-only file ----------------- */
+
+void xt_become_user(uid_t uid)
+{
+	gid_t g = uid;
+
+	xt_drop_privs(uid, g, 1, &g);
+}
+
+void xt_step(int fd, uint64_t step)
+{
+	xt_send_u64(fd, step);
+	xt_expect_u64(fd, step + 1);
+}
+
+pid_t xt_owner_fork(struct xt_owner *o)
+{
+	struct xt_chan ch;
+
+	o->buf = NULL;
+	o->segid = 0;
+	xt_chan_init(&ch);
+	o->pid = xt_fork();
+	if (o->pid) {
+		o->fd = xt_chan_end(&ch, 0);
+		if (o->len)
+			o->segid = xt_recv_u64(o->fd);
+		return o->pid;
+	}
+	o->fd = xt_chan_end(&ch, 1);
+	if (o->uid)
+		xt_become_user(o->uid);
+	if (!o->len)
+		return 0;
+	o->buf = xt_map_anon(o->len);
+	if (o->nohugepage)
+		XT_OK(madvise(o->buf, o->len, MADV_NOHUGEPAGE));
+	if (o->seed)
+		xt_fill(o->buf, o->len, o->seed, 0);
+	o->segid = xt_make(o->buf, o->len, o->mode);
+	xt_send_u64(o->fd, o->segid);
+	return 0;
+}
+
+/* the step an owner of xt_owner_start waits for before it exits */
+#define XT_OWNER_EXIT_STEP 1
+
+void xt_owner_start(struct xt_owner *o)
+{
+	if (xt_owner_fork(o) == 0) {
+		xt_expect_u64(o->fd, XT_OWNER_EXIT_STEP);
+		exit(XT_EXIT_PASS);
+	}
+}
+
+void xt_owner_stop(struct xt_owner *o)
+{
+	xt_send_u64(o->fd, XT_OWNER_EXIT_STEP);
+	xt_wait_ok(o->pid);
+	close(o->fd);
+	o->fd = -1;
+}
+
+void *xt_get_attach(xpmem_segid_t segid, int flags, size_t len,
+		    xpmem_apid_t *apid)
+{
+	xpmem_apid_t a = xt_get(segid, flags);
+
+	if (apid)
+		*apid = a;
+	return xt_attach(a, 0, len, NULL);
+}
+
+void xt_assert_hole(const char *file, int line, const void *p, size_t len,
+		    const char *what)
+{
+	size_t ps = xt_page_size(), i;
+
+	for (i = 0; i < len; i += ps) {
+		uint64_t v = 0;
+		int sig = xt_probe_read((const char *)p + i, &v);
+
+		if (sig != SIGBUS)
+			xt_fail_at(file, line, "%s: page %zu: expected SIGBUS, "
+				   "got %s, value 0x%llx", what, i / ps,
+				   xt_signame(sig), (unsigned long long)v);
+	}
+}
+
+unsigned char xt_ro_file_byte(size_t i)
+{
+	return (unsigned char)((i * 7 + 3) & 0xff);
+}
+
+void xt_ro_file_check(const char *who, const unsigned char *p, size_t len,
+		      size_t skip_a, size_t skip_b)
+{
+	size_t ps = xt_page_size(), i;
+
+	for (i = 0; i < len; i++) {
+		if (i / ps == skip_a || i / ps == skip_b)
+			continue;
+		if (p[i] != xt_ro_file_byte(i))
+			XT_FAIL("%s: byte %zu is 0x%02x, file has 0x%02x", who,
+				i, p[i], xt_ro_file_byte(i));
+	}
+}
+
+void xt_ro_file_check_read(const char *who)
+{
+	unsigned char *tmp = malloc(XT_RO_FILE_LEN);
+	int f = open(XT_RO_FILE, O_RDONLY);
+
+	XT_ASSERT(tmp != NULL);
+	XT_ASSERT(f >= 0);
+	XT_ASSERT_EQ(pread(f, tmp, XT_RO_FILE_LEN, 0), XT_RO_FILE_LEN);
+	close(f);
+	xt_ro_file_check(who, tmp, XT_RO_FILE_LEN, XT_NO_PAGE, XT_NO_PAGE);
+	free(tmp);
+}
+
+void xt_ro_file_check_fresh(int mmap_flags)
+{
+	pid_t pid = xt_fork();
+
+	if (pid == 0) {
+		unsigned char *m;
+		int f;
+
+		xt_become_user(XT_CAROL);
+		xt_ro_file_check_read("fresh process");
+		f = open(XT_RO_FILE, O_RDONLY);
+		XT_ASSERT(f >= 0);
+		m = mmap(NULL, XT_RO_FILE_LEN, PROT_READ, mmap_flags, f, 0);
+		XT_ASSERT(m != MAP_FAILED);
+		xt_ro_file_check("fresh mapping", m, XT_RO_FILE_LEN, XT_NO_PAGE,
+				 XT_NO_PAGE);
+		exit(XT_EXIT_PASS);
+	}
+	xt_wait_ok(pid);
+}

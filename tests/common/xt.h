@@ -256,4 +256,77 @@ void xt_remove(xpmem_segid_t segid);
 /* open("/dev/xpmem") for tests that use raw ioctls (fails if missing). */
 int xt_open_dev(void);
 
+/* ---- users, an owner process, holes, the read-only file ----------------- */
+
+/* xt_drop_privs to uid, with uid as the group and the one supplementary group. */
+void xt_become_user(uid_t uid);
+
+/* Lockstep with a peer: send it step `step`, then wait for its step + 1. */
+void xt_step(int fd, uint64_t step);
+
+/*
+ * The usual set-up of a test: it forks an owner process which maps
+ * memory, fills it with a pattern, makes a segment of it and sends the
+ * segid over a channel. Say what to share in the fields before
+ * xt_owner_fork; it fills in the rest, on both sides.
+ */
+struct xt_owner {
+	size_t len;		/* bytes of anonymous memory; 0: none, no segment */
+	uint64_t seed;		/* pattern to fill them with; 0: left zero */
+	int mode;		/* permit mode of the segment */
+	int nohugepage;		/* madvise(MADV_NOHUGEPAGE) before the fill */
+	uid_t uid;		/* run the owner as this user (root only); 0: as is */
+
+	pid_t pid;		/* in the test: the owner; in the owner: 0 */
+	int fd;			/* this side's end of the channel between them */
+	xpmem_segid_t segid;	/* the segment (0 if len is 0) */
+	char *buf;		/* in the owner: its memory */
+};
+
+/*
+ * Fork the owner. Returns twice, like fork(): 0 in the owner, after it has
+ * sent the segid (o->buf, o->segid, o->fd are its own); the owner's pid in
+ * the test, with o->segid received from it.
+ */
+pid_t xt_owner_fork(struct xt_owner *o);
+/*
+ * An owner that shares its memory and does nothing else: returns in the
+ * test only; the owner waits until xt_owner_stop, then exits 0.
+ */
+void xt_owner_start(struct xt_owner *o);
+/* Let an owner of xt_owner_start exit, and wait for it (it must exit 0). */
+void xt_owner_stop(struct xt_owner *o);
+
+/* xt_get(segid, flags), then xt_attach of [0, len) anywhere; *apid if asked. */
+void *xt_get_attach(xpmem_segid_t segid, int flags, size_t len,
+		    xpmem_apid_t *apid);
+
+/*
+ * A hole: a read of the first word of every page of [p, p + len) must
+ * raise SIGBUS - never give data. what says why (in the failure message).
+ */
+#define XT_ASSERT_HOLE(p, len, what)                                        \
+	xt_assert_hole(__FILE__, __LINE__, (p), (len), (what))
+void xt_assert_hole(const char *file, int line, const void *p, size_t len,
+		    const char *what);
+
+/*
+ * /data/ro-file of the guest (tests/vm): root's, mode 0444, 1 MiB, byte i
+ * is (i * 7 + 3) & 0xff.
+ */
+#define XT_RO_FILE "/data/ro-file"
+#define XT_RO_FILE_LEN XT_MiB
+#define XT_NO_PAGE ((size_t)-1)
+unsigned char xt_ro_file_byte(size_t i);
+/* p[0, len) must be the file's bytes but in pages skip_a, skip_b (or XT_NO_PAGE). */
+void xt_ro_file_check(const char *who, const unsigned char *p, size_t len,
+		      size_t skip_a, size_t skip_b);
+/* The file itself, read with pread(2), must be unchanged. */
+void xt_ro_file_check_read(const char *who);
+/*
+ * A fresh process (carol): a new open, read(2) and a new mapping with
+ * mmap_flags (MAP_SHARED or MAP_PRIVATE) see the file unchanged.
+ */
+void xt_ro_file_check_fresh(int mmap_flags);
+
 #endif /* XPMEM_TESTS_XT_H */
