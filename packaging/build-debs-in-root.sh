@@ -14,9 +14,12 @@
 # an overlay of the root (the root itself is not modified), its build
 # dependencies installed there with apt-get build-dep, and built with
 # dpkg-buildpackage -b. The version gets the suffix ~<codename>1.
+# XPMEM_DEB_INDEP=1 builds xpmem-dkms alone (dpkg-buildpackage -A), which is
+# what the test bed needs; XPMEM_WORKTREE=1 (make-debs.sh) takes the working
+# tree instead of the committed one.
 set -euo pipefail
 
-[ $# -ge 1 ] || { sed -n '4,17p' "$0"; exit 2; }
+[ $# -ge 1 ] || { sed -n '4,20p' "$0"; exit 2; }
 top=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=packaging/root-overlay.sh
 . "$top/packaging/root-overlay.sh"
@@ -43,7 +46,9 @@ mkdir -p "$MNT/build"
 cp "$dsc" "$src"/xpmem_*.orig.tar.* "$src"/xpmem_*.debian.tar.* "$MNT/build/"
 rm -rf "$src" "$src.log"
 log=$WORK/build.log
-say "root $root ($codename): apt-get build-dep, dpkg-buildpackage -b"
+bopt=-b
+[ "${XPMEM_DEB_INDEP:-0}" = 1 ] && bopt=-A
+say "root $root ($codename): apt-get build-dep, dpkg-buildpackage $bopt"
 in_root "${APT[@]}" update > "$log" 2>&1 || { tail -n 20 "$log"; fail "apt-get update"; }
 in_root "${APT[@]}" install dpkg-dev >> "$log" 2>&1 || { tail -n 20 "$log"; fail "install dpkg-dev"; }
 in_root sh -ec "cd /build && dpkg-source -x $(basename "$dsc") xpmem" >> "$log" 2>&1 ||
@@ -54,7 +59,7 @@ in_root sh -ec 'cd /build/xpmem && head -n1 debian/changelog'
 in_root "${APT[@]}" build-dep ./build/xpmem >> "$log" 2>&1 ||
 	in_root sh -ec "cd /build/xpmem && ${APT[*]} build-dep ." >> "$log" 2>&1 ||
 	{ tail -n 30 "$log"; fail "apt-get build-dep"; }
-in_root sh -ec 'cd /build/xpmem && nice dpkg-buildpackage -us -uc -b -j2' >> "$log" 2>&1 ||
+in_root sh -ec "cd /build/xpmem && nice dpkg-buildpackage -us -uc $bopt -j2" >> "$log" 2>&1 ||
 	{ tail -n 60 "$log"; fail "dpkg-buildpackage in the root (log above)"; }
 grep -E "tests passed|tests failed" "$log" | sed 's/^/  | /' || true
 cp "$MNT"/build/*.deb "$outdir/"

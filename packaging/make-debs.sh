@@ -12,10 +12,13 @@
 #   XPMEM_DEB_REVISION    Debian revision (default 1)
 #   XPMEM_DEB_DIST        changelog distribution (default unstable)
 #   XPMEM_GIT_REF         what to export (default HEAD)
-#   XPMEM_WORKTREE=1      export the working tree (tracked files, with their
-#                         uncommitted changes) instead of a commit
+#   XPMEM_WORKTREE=1      export the working tree (tracked files with their
+#                         uncommitted changes, and untracked files that are not
+#                         ignored) instead of a commit
 #   DEB_BUILD_OPTIONS     passed through (e.g. nocheck)
 #   LINTIAN=1             run lintian -I -E --pedantic on the result
+# Extra arguments after "--" go to dpkg-buildpackage, e.g. "-- -A" for the
+# arch-independent xpmem-dkms alone (no CMake build; what the test bed uses).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,9 +39,9 @@ trap 'rm -rf "$work"' EXIT INT TERM
 
 cd "$top"
 if [ "${XPMEM_WORKTREE:-0}" = 1 ]; then
-	# Tracked files as they are on disk (for testing uncommitted changes).
+	# The files as they are on disk (for testing uncommitted changes).
 	mkdir -p "$work/xpmem-$version"
-	git ls-files -z | xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
+	git ls-files -z -c -o --exclude-standard | xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
 		tar --null -T - -cf - | tar -C "$work/xpmem-$version" -xf -
 	tar -C "$work" --sort=name --owner=0 --group=0 --numeric-owner \
 		-czf "$work/xpmem_$version.orig.tar.gz" "xpmem-$version"

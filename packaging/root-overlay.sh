@@ -9,6 +9,11 @@
 #   in_root <command...>            runs in the overlay with a clean environment
 #   APT=(...)                       apt-get options for non-interactive use
 #   KEEP_OVERLAY=1                  leave it mounted at the end (prints where)
+#   OVERLAY_UPPER=<dir>             keep the upper layer in <dir>/upper (and
+#                                   the overlay work dir in <dir>/work): what
+#                                   is installed survives for the next mount,
+#                                   the root itself still stays untouched
+#                                   (the test bed's DKMS installs)
 
 resolve_root() {
 	local cache=${XPMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xpmem}
@@ -34,10 +39,16 @@ overlay_root() {
 	ROOT=$(resolve_root "$1")
 	WORK=$(mktemp -d "${TMPDIR:-/tmp}/xpmem-root.XXXXXX")
 	MNT=$WORK/merged
-	mkdir -p "$WORK/upper" "$WORK/work" "$MNT"
+	local layers=$WORK
+	if [ -n "${OVERLAY_UPPER:-}" ]; then
+		layers=$OVERLAY_UPPER
+		# A work dir left by an interrupted mount is reset.
+		rm -rf --one-file-system "$layers/work"
+	fi
+	mkdir -p "$layers/upper" "$layers/work" "$MNT"
 	trap overlay_cleanup EXIT
 	trap 'exit 1' INT TERM
-	mount -t overlay overlay -o "lowerdir=$ROOT,upperdir=$WORK/upper,workdir=$WORK/work" "$MNT"
+	mount -t overlay overlay -o "lowerdir=$ROOT,upperdir=$layers/upper,workdir=$layers/work" "$MNT"
 	mount -t proc proc "$MNT/proc"
 	mount -t sysfs sysfs "$MNT/sys"
 	mount --bind /dev "$MNT/dev"

@@ -92,6 +92,7 @@ if insmod /xpmem.ko; then
     i=0; while [ ! -c /dev/xpmem ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
     chmod 0666 /dev/xpmem 2>/dev/null
     say "@@XPMEM-MODULE loaded $(ls -l /dev/xpmem 2>&1)"
+    say "@@XPMEM-MODULE srcversion $(cat /sys/module/xpmem/srcversion 2>/dev/null) version $(cat /sys/module/xpmem/version 2>/dev/null)"
 else
     say "@@XPMEM-MODULE insmod-failed"
 fi

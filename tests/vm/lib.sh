@@ -101,3 +101,30 @@ safe_rm() {
 script_var() {
     printf '%s\n' "$2" | tr ' \t' '\n\n' | sed -n "s/^$1=//p" | tail -n 1
 }
+
+# module_summary <xpmem.ko booted> <console log> [<module-info>]: the lines
+# of run.sh's summary that say which module was booted: DKMS or Kbuild (from
+# build-module.sh's module-info), where it came from, its srcversion and
+# vermagic, and whether the guest loaded exactly that build (the guest
+# prints /sys/module/xpmem/srcversion).
+module_summary() {
+    local ko=$1 clog=$2 info=${3:-} how path where pkg dst src vm guest
+    if [ -n "$info" ] && [ -f "$info" ]; then
+        how=$(sed -n 's/^how=//p' "$info"); path=$(sed -n 's/^path=//p' "$info")
+        where=$(sed -n 's/^where=//p' "$info"); pkg=$(sed -n 's/^package=//p' "$info")
+        dst=$(sed -n 's/^dkms-status=//p' "$info")
+        echo "  module: $how $path"
+        echo "          ($where)"
+        [ -n "$pkg" ] && echo "          package $pkg; dkms status: $dst"
+    else
+        echo "  module: prebuilt $ko (run.sh -m)"
+    fi
+    src=$(modinfo -F srcversion "$ko" 2>/dev/null || true)
+    vm=$(modinfo -F vermagic "$ko" 2>/dev/null || true)
+    guest=$(tr -d '\r' < "$clog" 2>/dev/null | sed -n 's/.*@@XPMEM-MODULE srcversion \([^ ]*\).*/\1/p' | head -n 1)
+    echo "          srcversion ${src:-?}, vermagic '${vm% }'"
+    if [ -z "$guest" ]; then echo "          loaded in the guest: not reported"
+    elif [ "$guest" = "$src" ]; then echo "          loaded in the guest: yes (same srcversion)"
+    else echo "          loaded in the guest: srcversion $guest, NOT this module"
+    fi
+}
