@@ -12,7 +12,10 @@
 #   -t   only the tests whose names match this extended regex (plus the
 #        bed's own guest-env-check); also $XPMEM_VM_TESTS
 #
-# Environment: XPMEM_CACHE, XPMEM_MIRROR (roots), XPMEM_VM_APPEND (extra
+# Environment: XPMEM_VM_MODULE=dkms|kbuild (how the module is built, default
+# dkms: the xpmem-dkms package installed in the kernel's root, the .ko DKMS
+# built; kbuild: plain Kbuild, faster; debug is always Kbuild; see
+# build-module.sh), XPMEM_CACHE, XPMEM_MIRROR (roots), XPMEM_VM_APPEND (extra
 # kernel command line), XPMEM_VM_QUIET=1 (don't stream the console),
 # XPMEM_VM_WALL_MAX (cap of the wall-clock limit per boot, s; default 1800,
 # debug 3600), XPMEM_VM_BOOT_SECS (allowance for booting).
@@ -31,7 +34,7 @@ while getopts k:g:l:m:t:h o; do
     k) kernels+=("$OPTARG") ;; g) gdir=$OPTARG ;; l) lbase=$OPTARG ;;
     t) tfilter=$OPTARG ;;
     m) ko_override=$OPTARG ;;
-    *) sed -n "3,26p" "$0"; exit 2 ;;
+    *) sed -n "3,29p" "$0"; exit 2 ;;
     esac
 done
 [ ${#kernels[@]} -gt 0 ] || mapfile -t kernels < <(kconf_names)
@@ -247,6 +250,7 @@ run_kernel() {
     {
         echo "== xpmem VM results: kernel $k ($(basename "$kimg")) =="
         analyse "$k" "$ldir/console.txt" "$rl" "$why" "$ldir/result.txt"
+        module_summary "$ko" "$ldir/console.txt" "$([ -z "$ko_override" ] && echo "$ldir/module/module-info")"
         echo "  times: prepare (root+module) $((t1 - t0)) s, boot-to-results $((t2 - t1)) s"
         echo "  console log: $clog"
         echo "$k: $P passed, $F failed, $S skipped"
