@@ -8,22 +8,10 @@
 int main(void)
 {
 	size_t ps = XT_PS, len = 16 * ps;
-	struct xt_chan ch;
-	int fd;
-	pid_t pid;
+	struct xt_owner o = { .len = len, .seed = 12, .mode = 0600 };
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
-	if (pid == 0) {
-		char *buf = xt_map_anon(len);
-		fd = xt_chan_end(&ch, 1);
-		xt_fill(buf, len, 12, 0);
-		xt_send_u64(fd, xt_make(buf, len, 0600));
-		xt_expect_u64(fd, 1);
-		return 0;
-	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
+	xt_owner_start(&o);
+	xpmem_apid_t a = xt_get(o.segid, XPMEM_RDWR);
 
 	/* a free range, with a guard page on both sides kept mapped */
 	char *area = mmap(NULL, len + 2 * ps, PROT_NONE,
@@ -45,7 +33,6 @@ int main(void)
 	XT_ASSERT_PATTERN(p, 8 * ps, 12, 4 * ps);
 	xt_detach(p);
 
-	xt_send_u64(fd, 1);
-	xt_wait_ok(pid);
+	xt_owner_stop(&o);
 	return 0;
 }

@@ -9,25 +9,15 @@
 int main(void)
 {
 	size_t ps = XT_PS, len = 8 * ps;
-	struct xt_chan ch;
-	int fd;
-	pid_t pid;
+	struct xt_owner o = { .len = len, .seed = 14, .mode = 0666 };
 	size_t i;
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
-	if (pid == 0) {
-		char *buf = xt_map_anon(len);
-		fd = xt_chan_end(&ch, 1);
-		xt_fill(buf, len, 14, 0);
-		xt_send_u64(fd, xt_make(buf, len, 0666));
-		xt_expect_u64(fd, 1);
-		XT_ASSERT_PATTERN(buf, len, 14, 0);
+	if (xt_owner_fork(&o) == 0) {
+		xt_expect_u64(o.fd, 1);
+		XT_ASSERT_PATTERN(o.buf, len, 14, 0);
 		return 0;
 	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDONLY);
-	char *p = xt_attach(a, 0, len, NULL);
+	char *p = xt_get_attach(o.segid, XPMEM_RDONLY, len, NULL);
 
 	/* write first (before any read fault), then read, then write */
 	XT_EXPECT_SIG(xt_probe_write(p, 1), SIGSEGV);
@@ -52,7 +42,7 @@ int main(void)
 	}
 	XT_ASSERT_PATTERN(p, len, 14, 0);
 	xt_detach(p);
-	xt_send_u64(fd, 1);
-	xt_wait_ok(pid);
+	xt_send_u64(o.fd, 1);
+	xt_wait_ok(o.pid);
 	return 0;
 }

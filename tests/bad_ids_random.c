@@ -57,22 +57,10 @@ static void storm(xpmem_segid_t live, xpmem_apid_t live_apid, int nrand)
 int main(void)
 {
 	size_t ps = XT_PS;
-	struct xt_chan ch;
-	int fd;
-	pid_t pid;
+	struct xt_owner o = { .len = ps, .seed = 220, .mode = 0666 };
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
-	if (pid == 0) {
-		char *buf = xt_map_anon(ps);
-		fd = xt_chan_end(&ch, 1);
-		xt_fill(buf, ps, 220, 0);
-		xt_send_u64(fd, xt_make(buf, ps, 0666));
-		xt_expect_u64(fd, 1);
-		return 0;
-	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_segid_t other = xt_recv_u64(fd);
+	xt_owner_start(&o);
+	xpmem_segid_t other = o.segid;
 
 	char *mine = xt_map_anon(ps);
 	xpmem_segid_t s = xt_make(mine, ps, 0600);
@@ -94,7 +82,6 @@ int main(void)
 	xt_release(ao);
 	xt_release(a);
 	xt_remove(s);
-	xt_send_u64(fd, 1);
-	xt_wait_ok(pid);
+	xt_owner_stop(&o);
 	return 0;
 }

@@ -11,22 +11,10 @@
 int main(void)
 {
 	size_t ps = XT_PS;
-	struct xt_chan ch;
-	int fd;
-	pid_t pid;
+	struct xt_owner o = { .len = ps, .seed = 4, .mode = 0600 };
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
-	if (pid == 0) {
-		char *buf = xt_map_anon(ps);
-		fd = xt_chan_end(&ch, 1);
-		xt_fill(buf, ps, 4, 0);
-		xt_send_u64(fd, xt_make(buf, ps, 0600));
-		xt_expect_u64(fd, 1);
-		return 0;
-	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_segid_t s = xt_recv_u64(fd);
+	xt_owner_start(&o);
+	xpmem_segid_t s = o.segid;
 	static void *const values[] = { NULL, (void *)0600, (void *)0666,
 					(void *)0xdeadbeef, (void *)-1 };
 	unsigned i;
@@ -64,7 +52,6 @@ int main(void)
 		XT_OK(ioctl(dev, XPMEM_CMD_RELEASE, &r));
 	}
 	close(dev);
-	xt_send_u64(fd, 1);
-	xt_wait_ok(pid);
+	xt_owner_stop(&o);
 	return 0;
 }

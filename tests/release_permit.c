@@ -11,25 +11,12 @@
 int main(void)
 {
 	size_t ps = XT_PS, len = 8 * ps;
-	struct xt_chan ch;
-	int fd;
-	pid_t pid;
+	struct xt_owner o = { .len = len, .seed = 280, .mode = 0600 };
 	uint64_t v;
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
-	if (pid == 0) {
-		char *buf = xt_map_anon(len);
-		fd = xt_chan_end(&ch, 1);
-		xt_fill(buf, len, 280, 0);
-		xt_send_u64(fd, xt_make(buf, len, 0600));
-		xt_expect_u64(fd, 1);
-		return 0;
-	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_segid_t s = xt_recv_u64(fd);
-	xpmem_apid_t a = xt_get(s, XPMEM_RDWR);
-	xpmem_apid_t b = xt_get(s, XPMEM_RDONLY);
+	xt_owner_start(&o);
+	xpmem_apid_t a = xt_get(o.segid, XPMEM_RDWR);
+	xpmem_apid_t b = xt_get(o.segid, XPMEM_RDONLY);
 	XT_ASSERT_NE(a, b);
 	char *pa = xt_attach(a, 0, len, NULL);
 	char *pb = xt_attach(b, 0, len, NULL);
@@ -57,7 +44,6 @@ int main(void)
 	xt_detach(pc);
 	xt_detach(pb);
 	xt_release(b);
-	xt_send_u64(fd, 1);
-	xt_wait_ok(pid);
+	xt_owner_stop(&o);
 	return 0;
 }
