@@ -9,33 +9,22 @@
 int main(void)
 {
 	size_t ps = XT_PS, len = 8 * ps;
-	struct xt_chan ch;
+	struct xt_owner o = { .len = len, .seed = 3, .mode = 0666 };
 	int fd;
-	pid_t pid;
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
-	if (pid == 0) {
-		char *buf = xt_map_anon(len);
-		xpmem_segid_t s;
-
-		fd = xt_chan_end(&ch, 1);
-		xt_fill(buf, len, 3, 0);
-		s = xt_make(buf, len, 0666);
-		xt_send_u64(fd, s);
+	if (xt_owner_fork(&o) == 0) {
+		fd = o.fd;
 		xt_expect_u64(fd, 1);
-		xt_remove(s);
+		xt_remove(o.segid);
 		/* the owner's memory itself is unaffected */
-		XT_ASSERT_PATTERN(buf, len, 3, 0);
-		xt_send_u64(fd, 2);
-		xt_expect_u64(fd, 3);
-		XT_ASSERT_PATTERN(buf, len, 3, 0);
+		XT_ASSERT_PATTERN(o.buf, len, 3, 0);
+		xt_step(fd, 2);
+		XT_ASSERT_PATTERN(o.buf, len, 3, 0);
 		return 0;
 	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_segid_t s = xt_recv_u64(fd);
-	xpmem_apid_t a = xt_get(s, XPMEM_RDWR);
-	char *p = xt_attach(a, 0, len, NULL);
+	fd = o.fd;
+	xpmem_apid_t a;
+	char *p = xt_get_attach(o.segid, XPMEM_RDWR, len, &a);
 	char *q = xt_attach(a, 2 * ps, 2 * ps, NULL);
 	uint64_t v;
 	size_t i;
@@ -43,17 +32,11 @@ int main(void)
 	/* fault in half of the pages, leave the others untouched */
 	XT_ASSERT_PATTERN(p, len / 2, 3, 0);
 	XT_ASSERT_PATTERN(q, ps, 3, 2 * ps);
-	xt_send_u64(fd, 1);
-	xt_expect_u64(fd, 2);
+	xt_step(fd, 1);
 
-	for (i = 0; i < len; i += ps) {
-		int sig = xt_probe_read(p + i, &v);
-		if (sig != SIGBUS)
-			XT_FAIL("page %zu after remove: expected SIGBUS, got %s "
-				"(value 0x%llx)", i / ps, xt_signame(sig),
-				(unsigned long long)v);
+	XT_ASSERT_HOLE(p, len, "after remove");
+	for (i = 0; i < len; i += ps)
 		XT_EXPECT_SIG(xt_probe_write(p + i, 0xdead), SIGBUS);
-	}
 	XT_EXPECT_SIG(xt_probe_read(q + ps, &v), SIGBUS);
 
 	xt_detach(p + ps);
@@ -62,6 +45,6 @@ int main(void)
 	XT_EXPECT_SIG(xt_probe_read(p, &v), SIGSEGV);
 	(void)xpmem_release(a);
 	xt_send_u64(fd, 3);
-	xt_wait_ok(pid);
+	xt_wait_ok(o.pid);
 	return 0;
 }
