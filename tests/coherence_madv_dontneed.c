@@ -10,45 +10,36 @@
 int main(void)
 {
 	size_t ps = XT_PS, n = 64, len = n * ps;
-	struct xt_chan ch;
+	struct xt_owner o = { .len = len, .seed = 67, .mode = 0600,
+			      .nohugepage = 1 };
 	int fd;
 	pid_t pid;
 	size_t i;
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
+	pid = xt_owner_fork(&o);
+	fd = o.fd;
 	if (pid == 0) {
-		char *buf = xt_map_anon(len);
-		fd = xt_chan_end(&ch, 1);
-		XT_OK(madvise(buf, len, MADV_NOHUGEPAGE));
-		xt_fill(buf, len, 67, 0);
-		xt_send_u64(fd, xt_make(buf, len, 0600));
+		char *buf = o.buf;
 		xt_expect_u64(fd, 1);
 		XT_OK(madvise(buf + 8 * ps, 40 * ps, MADV_DONTNEED));
 		XT_ASSERT_ZERO(buf + 8 * ps, ps);	/* the owner's own view */
-		xt_send_u64(fd, 2);
-		xt_expect_u64(fd, 3);
+		xt_step(fd, 2);
 		xt_fill(buf + 8 * ps, 40 * ps, 68, 8 * ps);
-		xt_send_u64(fd, 4);
-		xt_expect_u64(fd, 5);
+		xt_step(fd, 4);
 		XT_ASSERT_PATTERN(buf, len, 69, 0);
 		return 0;
 	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
-	char *p = xt_attach(a, 0, len, NULL);
+	char *p = xt_get_attach(o.segid, XPMEM_RDWR, len, NULL);
 
 	XT_ASSERT_PATTERN(p, len, 67, 0);
-	xt_send_u64(fd, 1);
-	xt_expect_u64(fd, 2);
+	xt_step(fd, 1);
 	for (i = 0; i < n; i++) {
 		if (i >= 8 && i < 48)
 			XT_ASSERT_ZERO(p + i * ps, ps);
 		else
 			XT_ASSERT_PATTERN(p + i * ps, ps, 67, i * ps);
 	}
-	xt_send_u64(fd, 3);
-	xt_expect_u64(fd, 4);
+	xt_step(fd, 3);
 	XT_ASSERT_PATTERN(p, 8 * ps, 67, 0);
 	XT_ASSERT_PATTERN(p + 8 * ps, 40 * ps, 68, 8 * ps);
 	xt_fill(p, len, 69, 0);

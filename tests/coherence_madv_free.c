@@ -32,46 +32,35 @@ static void check_old_or_zero(const char *who, char *p, size_t n, size_t ps,
 int main(void)
 {
 	size_t ps = XT_PS, n = 64, len = n * ps;
-	struct xt_chan ch;
+	struct xt_owner o = { .len = len, .seed = 70, .mode = 0600,
+			      .nohugepage = 1 };
 	int fd;
 	pid_t pid;
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
+	pid = xt_owner_fork(&o);
+	fd = o.fd;
 	if (pid == 0) {
-		char *buf = xt_map_anon(len);
-		fd = xt_chan_end(&ch, 1);
-		XT_OK(madvise(buf, len, MADV_NOHUGEPAGE));
-		xt_fill(buf, len, 70, 0);
-		xt_send_u64(fd, xt_make(buf, len, 0600));
+		char *buf = o.buf;
 		xt_expect_u64(fd, 1);
 		XT_OK(madvise(buf, len, MADV_FREE));
-		xt_send_u64(fd, 2);
-		xt_expect_u64(fd, 3);
+		xt_step(fd, 2);
 		/* now really free them (lazy-free pages are just dropped) */
 		int r = madvise(buf, len, MADV_PAGEOUT);
 		xt_info("MADV_PAGEOUT: %d", r);
 		check_old_or_zero("owner", buf, n, ps, 70);
-		xt_send_u64(fd, 4);
-		xt_expect_u64(fd, 5);
+		xt_step(fd, 4);
 		xt_fill(buf, len, 71, 0);
-		xt_send_u64(fd, 6);
-		xt_expect_u64(fd, 7);
+		xt_step(fd, 6);
 		return 0;
 	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDONLY);
-	char *p = xt_attach(a, 0, len, NULL);
+	char *p = xt_get_attach(o.segid, XPMEM_RDONLY, len, NULL);
 
 	XT_ASSERT_PATTERN(p, len, 70, 0);
-	xt_send_u64(fd, 1);
-	xt_expect_u64(fd, 2);
+	xt_step(fd, 1);
 	check_old_or_zero("attacher after MADV_FREE", p, n, ps, 70);
-	xt_send_u64(fd, 3);
-	xt_expect_u64(fd, 4);
+	xt_step(fd, 3);
 	check_old_or_zero("attacher after MADV_PAGEOUT", p, n, ps, 70);
-	xt_send_u64(fd, 5);
-	xt_expect_u64(fd, 6);
+	xt_step(fd, 5);
 	XT_ASSERT_PATTERN(p, len, 71, 0);
 	xt_detach(p);
 	xt_send_u64(fd, 7);

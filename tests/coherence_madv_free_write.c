@@ -16,23 +16,19 @@
 int main(void)
 {
 	size_t ps = XT_PS, n = 32, len = n * ps;
-	struct xt_chan ch;
+	struct xt_owner o = { .len = len, .seed = 72, .mode = 0600,
+			      .nohugepage = 1 };
 	int fd;
 	pid_t pid;
 	size_t i;
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
+	pid = xt_owner_fork(&o);
+	fd = o.fd;
 	if (pid == 0) {
-		char *buf = xt_map_anon(len);
-		fd = xt_chan_end(&ch, 1);
-		XT_OK(madvise(buf, len, MADV_NOHUGEPAGE));
-		xt_fill(buf, len, 72, 0);
-		xt_send_u64(fd, xt_make(buf, len, 0600));
+		char *buf = o.buf;
 		xt_expect_u64(fd, 1);
 		XT_OK(madvise(buf, len, MADV_FREE));
-		xt_send_u64(fd, 2);
-		xt_expect_u64(fd, 3);
+		xt_step(fd, 2);
 		if (madvise(buf, len, MADV_PAGEOUT) != 0)
 			xt_skip("MADV_PAGEOUT not supported: %s", strerror(errno));
 		size_t lost = 0, zero = 0;
@@ -57,13 +53,10 @@ int main(void)
 				"MADV_FREE lost their data on reclaim", lost, n / 2);
 		return 0;
 	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
-	char *p = xt_attach(a, 0, len, NULL);
+	char *p = xt_get_attach(o.segid, XPMEM_RDWR, len, NULL);
 
 	XT_ASSERT_PATTERN(p, len, 72, 0);	/* mapped (read) before */
-	xt_send_u64(fd, 1);
-	xt_expect_u64(fd, 2);
+	xt_step(fd, 1);
 	for (i = 0; i < n; i += 2)
 		*(volatile uint64_t *)(p + i * ps + 8) = 0x7777000000000000ULL + i;
 	xt_send_u64(fd, 3);

@@ -18,8 +18,7 @@ static void round_(int fd, char *p, size_t len, int early, uint64_t seed)
 	if (!early)
 		XT_ASSERT_PATTERN(p, len, seed, 0);
 	xt_fill(p, len, seed + 1, 0);
-	xt_send_u64(fd, 3);
-	xt_expect_u64(fd, 4);
+	xt_step(fd, 3);
 }
 
 static void owner_round(int fd, char *buf, size_t len, uint64_t seed)
@@ -39,8 +38,7 @@ static void owner_round(int fd, char *buf, size_t len, uint64_t seed)
 		exit(0);
 	}
 	cfd = xt_chan_end(&cc, 0);
-	xt_send_u64(fd, 2);
-	xt_expect_u64(fd, 3);
+	xt_step(fd, 2);
 	XT_ASSERT_PATTERN(buf, len, seed + 1, 0);
 	xt_send_u64(cfd, 1);
 	xt_wait_ok(child);
@@ -51,24 +49,19 @@ static void owner_round(int fd, char *buf, size_t len, uint64_t seed)
 int main(void)
 {
 	size_t ps = XT_PS, len = 32 * ps;
-	struct xt_chan ch;
+	struct xt_owner o = { .len = len, .mode = 0600, .nohugepage = 1 };
 	int fd;
 	pid_t pid;
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
+	pid = xt_owner_fork(&o);
+	fd = o.fd;
 	if (pid == 0) {
-		char *buf = xt_map_anon(len);
-		fd = xt_chan_end(&ch, 1);
-		XT_OK(madvise(buf, len, MADV_NOHUGEPAGE));
-		xt_send_u64(fd, xt_make(buf, len, 0600));
-		owner_round(fd, buf, len, 80);
-		owner_round(fd, buf, len, 90);
+		owner_round(fd, o.buf, len, 80);
+		owner_round(fd, o.buf, len, 90);
 		return 0;
 	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
-	char *p = xt_attach(a, 0, len, NULL);
+	xpmem_apid_t a;
+	char *p = xt_get_attach(o.segid, XPMEM_RDWR, len, &a);
 	round_(fd, p, len, 1, 80);
 	xt_detach(p);
 	p = xt_attach(a, 0, len, NULL);

@@ -9,36 +9,27 @@
 int main(void)
 {
 	size_t ps = XT_PS, len = 1 * XT_MiB;
-	struct xt_chan ch;
+	struct xt_owner o = { .len = len, .seed = 15, .mode = 0600 };
 	int fd;
 	pid_t pid;
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
+	pid = xt_owner_fork(&o);
+	fd = o.fd;
 	if (pid == 0) {
-		char *buf = xt_map_anon(len);
-		fd = xt_chan_end(&ch, 1);
-		xt_fill(buf, len, 15, 0);
-		xt_send_u64(fd, xt_make(buf, len, 0600));
+		char *buf = o.buf;
 		xt_expect_u64(fd, 1);
 		xt_fill(buf, len, 16, 0);
-		xt_send_u64(fd, 2);
-		xt_expect_u64(fd, 3);
+		xt_step(fd, 2);
 		*(volatile uint64_t *)(buf + 5 * ps) = 0x0123456789abcdefULL;
-		xt_send_u64(fd, 4);
-		xt_expect_u64(fd, 5);
+		xt_step(fd, 4);
 		return 0;
 	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDONLY);
-	char *p = xt_attach(a, 0, len, NULL);
+	char *p = xt_get_attach(o.segid, XPMEM_RDONLY, len, NULL);
 
 	XT_ASSERT_PATTERN(p, len, 15, 0);
-	xt_send_u64(fd, 1);
-	xt_expect_u64(fd, 2);
+	xt_step(fd, 1);
 	XT_ASSERT_PATTERN(p, len, 16, 0);
-	xt_send_u64(fd, 3);
-	xt_expect_u64(fd, 4);
+	xt_step(fd, 3);
 	XT_ASSERT_EQ(*(volatile uint64_t *)(p + 5 * ps), 0x0123456789abcdefULL);
 	xt_detach(p);
 	xt_send_u64(fd, 5);

@@ -9,39 +9,31 @@
 int main(void)
 {
 	size_t ps = XT_PS, len = 1 * XT_MiB;
-	struct xt_chan ch;
+	/* the owner's data is not the attacher's pattern (17) */
+	struct xt_owner o = { .len = len, .seed = 19, .mode = 0600 };
 	int fd;
 	pid_t pid;
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
+	pid = xt_owner_fork(&o);
+	fd = o.fd;
 	if (pid == 0) {
-		char *buf = xt_map_anon(len);
-		fd = xt_chan_end(&ch, 1);
-		memset(buf, 0xee, len);
-		xt_send_u64(fd, xt_make(buf, len, 0600));
+		char *buf = o.buf;
 		xt_expect_u64(fd, 1);
 		XT_ASSERT_PATTERN(buf, len, 17, 0);
-		xt_send_u64(fd, 2);
-		xt_expect_u64(fd, 3);
+		xt_step(fd, 2);
 		XT_ASSERT_EQ(*(volatile uint64_t *)(buf + 7 * ps + 8), 42);
 		xt_fill(buf, len, 18, 0);
-		xt_send_u64(fd, 4);
-		xt_expect_u64(fd, 5);
+		xt_step(fd, 4);
 		return 0;
 	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
-	char *p = xt_attach(a, 0, len, NULL);
+	char *p = xt_get_attach(o.segid, XPMEM_RDWR, len, NULL);
 
 	/* first touch of every page is a write */
 	xt_fill(p, len, 17, 0);
 	XT_ASSERT_PATTERN(p, len, 17, 0);
-	xt_send_u64(fd, 1);
-	xt_expect_u64(fd, 2);
+	xt_step(fd, 1);
 	*(volatile uint64_t *)(p + 7 * ps + 8) = 42;
-	xt_send_u64(fd, 3);
-	xt_expect_u64(fd, 4);
+	xt_step(fd, 3);
 	XT_ASSERT_PATTERN(p, len, 18, 0);
 	xt_detach(p);
 	xt_send_u64(fd, 5);

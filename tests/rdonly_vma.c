@@ -10,15 +10,14 @@
 int main(void)
 {
 	size_t ps = XT_PS, len = 16 * ps;
-	struct xt_chan ch;
+	struct xt_owner o = { 0 };	/* makes two segments itself */
 	int fd;
 	pid_t pid;
 	size_t i;
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
+	pid = xt_owner_fork(&o);
+	fd = o.fd;
 	if (pid == 0) {
-		fd = xt_chan_end(&ch, 1);
 		char *z = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
 			       -1, 0);
 		char *f = xt_map_anon(len);
@@ -32,7 +31,6 @@ int main(void)
 		XT_ASSERT_PATTERN(f, len, 131, 0);
 		return 0;
 	}
-	fd = xt_chan_end(&ch, 0);
 	xpmem_apid_t az = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
 	xpmem_apid_t af = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
 	char *z = xt_attach(az, 0, len, NULL);
