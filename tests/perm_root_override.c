@@ -24,17 +24,12 @@ static int drop_cap_ipc_owner(void)
 int main(void)
 {
 	size_t ps = XT_PS;
-	struct xt_chan ch;
+	struct xt_owner alice = { .uid = XT_ALICE };	/* two segments */
 	int fd;
-	pid_t alice;
 
 	xt_require_root();
-	xt_chan_init(&ch);
-	alice = xt_fork();
-	if (alice == 0) {
-		gid_t g = XT_ALICE;
-		xt_drop_privs(XT_ALICE, XT_ALICE, 1, &g);
-		fd = xt_chan_end(&ch, 1);
+	if (xt_owner_fork(&alice) == 0) {
+		fd = alice.fd;
 		char *buf = xt_map_anon(2 * ps);
 		xt_fill(buf, 2 * ps, 150, 0);
 		xt_send_u64(fd, xt_make(buf, ps, 0600));
@@ -44,7 +39,7 @@ int main(void)
 		XT_ASSERT_EQ(*(uint64_t *)(buf + ps), 0xbbbb);
 		return 0;
 	}
-	fd = xt_chan_end(&ch, 0);
+	fd = alice.fd;
 	xpmem_segid_t s1 = xt_recv_u64(fd), s0 = xt_recv_u64(fd);
 
 	/* without CAP_IPC_OWNER root is refused */
@@ -76,6 +71,6 @@ int main(void)
 	*(volatile uint64_t *)p = 0xbbbb;
 	xt_detach(p);
 	xt_send_u64(fd, 1);
-	xt_wait_ok(alice);
+	xt_wait_ok(alice.pid);
 	return 0;
 }

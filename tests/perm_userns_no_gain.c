@@ -22,17 +22,13 @@ static void write_map(const char *path, const char *s)
 int main(void)
 {
 	size_t ps = XT_PS;
-	struct xt_chan ch;
+	struct xt_owner alice = { .uid = XT_ALICE };	/* two segments */
 	int fd;
-	pid_t alice, bob;
+	pid_t bob;
 
 	xt_require_root();
-	xt_chan_init(&ch);
-	alice = xt_fork();
-	if (alice == 0) {
-		gid_t g = XT_ALICE;
-		xt_drop_privs(XT_ALICE, XT_ALICE, 1, &g);
-		fd = xt_chan_end(&ch, 1);
+	if (xt_owner_fork(&alice) == 0) {
+		fd = alice.fd;
 		char *buf = xt_map_anon(2 * ps);
 		xt_fill(buf, 2 * ps, 151, 0);
 		xt_send_u64(fd, xt_make(buf, ps, 0600));
@@ -40,14 +36,13 @@ int main(void)
 		xt_expect_u64(fd, 1);
 		return 0;
 	}
-	fd = xt_chan_end(&ch, 0);
+	fd = alice.fd;
 	xpmem_segid_t s = xt_recv_u64(fd), s4 = xt_recv_u64(fd);
 
 	bob = xt_fork();
 	if (bob == 0) {
-		gid_t g = XT_BOB;
 		char map[64];
-		xt_drop_privs(XT_BOB, XT_BOB, 1, &g);
+		xt_become_user(XT_BOB);
 		if (unshare(CLONE_NEWUSER) != 0)
 			xt_skip("unshare(CLONE_NEWUSER): %s", strerror(errno));
 		snprintf(map, sizeof(map), "0 %d 1", XT_BOB);
@@ -68,6 +63,6 @@ int main(void)
 	}
 	xt_wait_ok(bob);
 	xt_send_u64(fd, 1);
-	xt_wait_ok(alice);
+	xt_wait_ok(alice.pid);
 	return 0;
 }
