@@ -29,24 +29,13 @@ static int maps_line(void *addr, char *out, size_t outlen)
 int main(void)
 {
 	size_t ps = XT_PS, len = 32 * ps;
-	struct xt_chan ch;
-	int fd, i;
-	pid_t pid;
+	struct xt_owner o = { .len = len, .seed = 11, .mode = 0600 };
+	int i;
 	char *p[4];
 	char line[512];
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
-	if (pid == 0) {
-		char *buf = xt_map_anon(len);
-		fd = xt_chan_end(&ch, 1);
-		xt_fill(buf, len, 11, 0);
-		xt_send_u64(fd, xt_make(buf, len, 0600));
-		xt_expect_u64(fd, 1);
-		return 0;
-	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
+	xt_owner_start(&o);
+	xpmem_apid_t a = xt_get(o.segid, XPMEM_RDWR);
 	char *mine = xt_map_anon(len);
 	memset(mine, 0x77, len);
 
@@ -82,7 +71,6 @@ int main(void)
 			XT_FAIL("own mapping changed at byte %d", i);
 	for (i = 0; i < 4; i++)
 		xt_detach(p[i]);
-	xt_send_u64(fd, 1);
-	xt_wait_ok(pid);
+	xt_owner_stop(&o);
 	return 0;
 }

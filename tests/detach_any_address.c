@@ -9,23 +9,12 @@
 int main(void)
 {
 	size_t ps = XT_PS, len = 8 * ps;
-	struct xt_chan ch;
-	int fd, k;
-	pid_t pid;
+	struct xt_owner o = { .len = len, .seed = 53, .mode = 0600 };
+	int k;
 	uint64_t v;
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
-	if (pid == 0) {
-		char *buf = xt_map_anon(len);
-		fd = xt_chan_end(&ch, 1);
-		xt_fill(buf, len, 53, 0);
-		xt_send_u64(fd, xt_make(buf, len, 0600));
-		xt_expect_u64(fd, 1);
-		return 0;
-	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
+	xt_owner_start(&o);
+	xpmem_apid_t a = xt_get(o.segid, XPMEM_RDWR);
 
 	size_t where[] = { 0, 5 * ps + 123, len - 1, ps, 3 * ps + 8 };
 	for (k = 0; k < 5; k++) {
@@ -50,7 +39,6 @@ int main(void)
 		xt_detach(x + len - 1);
 		xt_detach(z);
 	}
-	xt_send_u64(fd, 1);
-	xt_wait_ok(pid);
+	xt_owner_stop(&o);
 	return 0;
 }

@@ -10,23 +10,11 @@
 int main(void)
 {
 	size_t ps = XT_PS, len = 4 * ps;
-	struct xt_chan ch;
-	int fd;
-	pid_t pid;
+	struct xt_owner o = { .len = len, .seed = 54, .mode = 0600 };
 	char local[256];
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
-	if (pid == 0) {
-		char *buf = xt_map_anon(len);
-		fd = xt_chan_end(&ch, 1);
-		xt_fill(buf, len, 54, 0);
-		xt_send_u64(fd, xt_make(buf, len, 0600));
-		xt_expect_u64(fd, 1);
-		return 0;
-	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
+	xt_owner_start(&o);
+	xpmem_apid_t a = xt_get(o.segid, XPMEM_RDWR);
 	char *mine = xt_map_anon(len);
 	xt_fill(mine, len, 60, 0);
 	memset(local, 0x42, sizeof(local));
@@ -55,7 +43,6 @@ int main(void)
 	XT_ERR(xpmem_detach(p + ps), EINVAL);
 
 	/* an attachment of another process's context: a plain mapping here */
-	xt_send_u64(fd, 1);
-	xt_wait_ok(pid);
+	xt_owner_stop(&o);
 	return 0;
 }
