@@ -13,15 +13,14 @@
 int main(void)
 {
 	size_t ps = XT_PS, len = 32 * ps;
-	struct xt_chan ch;
+	struct xt_owner o = { 0 };	/* makes its segments itself */
 	int fd;
 	pid_t pid;
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
+	pid = xt_owner_fork(&o);
+	fd = o.fd;
 	if (pid == 0) {
 		char *src = xt_map_anon(len), *dst = xt_map_anon(len);
-		fd = xt_chan_end(&ch, 1);
 		xt_fill(src, len, 270, 0);
 		memset(dst, 0, len);
 		xt_send_u64(fd, xt_make(src, len, 0600));
@@ -31,7 +30,6 @@ int main(void)
 		XT_ASSERT_PATTERN(dst + len / 2, len / 2, 271, 0);
 		return 0;
 	}
-	fd = xt_chan_end(&ch, 0);
 	char *s = xt_attach(xt_get(xt_recv_u64(fd), XPMEM_RDONLY), 0, len, NULL);
 	char *d = xt_attach(xt_get(xt_recv_u64(fd), XPMEM_RDWR), 0, len, NULL);
 

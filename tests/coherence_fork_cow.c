@@ -10,18 +10,17 @@
 int main(void)
 {
 	size_t ps = XT_PS, n = 32, len = n * ps;
-	struct xt_chan ch;
+	struct xt_owner o = { 0 };	/* makes its segment itself */
 	int fd;
 	pid_t pid;
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
+	pid = xt_owner_fork(&o);
+	fd = o.fd;
 	if (pid == 0) {
 		char *buf = xt_map_anon(len);
 		struct xt_chan cc;
 		int cfd;
 
-		fd = xt_chan_end(&ch, 1);
 		XT_OK(madvise(buf, len / 2, MADV_NOHUGEPAGE));
 		xt_fill(buf, len, 73, 0);
 		xt_send_u64(fd, xt_make(buf, len, 0600));
@@ -38,20 +37,16 @@ int main(void)
 		}
 		cfd = xt_chan_end(&cc, 0);
 		xt_fill(buf, len / 2, 74, 0);	/* COW break in the owner */
-		xt_send_u64(fd, 2);
-		xt_expect_u64(fd, 3);
+		xt_step(fd, 2);
 		XT_ASSERT_PATTERN(buf, len, 75, 0);
 		xt_send_u64(cfd, 1);
 		xt_wait_ok(child);
 		return 0;
 	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
-	char *p = xt_attach(a, 0, len, NULL);
+	char *p = xt_get_attach(xt_recv_u64(fd), XPMEM_RDWR, len, NULL);
 
 	XT_ASSERT_PATTERN(p, len, 73, 0);
-	xt_send_u64(fd, 1);
-	xt_expect_u64(fd, 2);
+	xt_step(fd, 1);
 	XT_ASSERT_PATTERN(p, len / 2, 74, 0);
 	XT_ASSERT_PATTERN(p + len / 2, len / 2, 73, len / 2);
 	/* the second half is still COW-shared with the child: we write it */

@@ -21,17 +21,16 @@ static int untouched(size_t i)
 int main(void)
 {
 	size_t ps = XT_PS, len = NPAGES * ps;
-	struct xt_chan ch;
+	struct xt_owner o = { 0 };	/* makes its segment itself */
 	int fd;
 	pid_t pid;
 	size_t i, k;
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
+	pid = xt_owner_fork(&o);
+	fd = o.fd;
 	if (pid == 0) {
 		char *buf = xt_map_aligned(len, 2 * XT_MiB, PROT_READ | PROT_WRITE,
 					   MAP_PRIVATE | MAP_ANONYMOUS);
-		fd = xt_chan_end(&ch, 1);
 		XT_OK(madvise(buf, len, MADV_NOHUGEPAGE));
 		for (k = 0; k < NPAGES; k++) {
 			i = (k * 389) % NPAGES;		/* 389 is prime: a permutation */
@@ -44,11 +43,9 @@ int main(void)
 		for (i = 0; i < NPAGES - RO_PAGES; i++)
 			if (untouched(i))
 				xt_fill(buf + i * ps, ps, 21, i * ps);
-		xt_send_u64(fd, 2);
-		xt_expect_u64(fd, 3);
+		xt_step(fd, 2);
 		return 0;
 	}
-	fd = xt_chan_end(&ch, 0);
 	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
 	char *p = xt_attach(a, 0, len, NULL);
 	char *q = xt_attach(a, 0, len, NULL);
@@ -85,8 +82,7 @@ int main(void)
 			XT_ASSERT_PATTERN(q + i * ps, ps, 20, i * ps);
 	}
 
-	xt_send_u64(fd, 1);
-	xt_expect_u64(fd, 2);
+	xt_step(fd, 1);
 	/* the zero pages were replaced by real pages in the owner */
 	for (k = NPAGES; k > 0; k--) {
 		i = k - 1;

@@ -12,14 +12,13 @@
 int main(void)
 {
 	size_t ps = XT_PS, len = 64 * ps;
-	struct xt_chan ch;
+	struct xt_owner o = { 0 };	/* makes its segments itself */
 	int fd;
 	pid_t pid;
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
+	pid = xt_owner_fork(&o);
+	fd = o.fd;
 	if (pid == 0) {
-		fd = xt_chan_end(&ch, 1);
 		int f = open("/tmp", O_TMPFILE | O_RDWR, 0600);
 		XT_ASSERT(f >= 0);
 		XT_OK(ftruncate(f, len));
@@ -52,7 +51,6 @@ int main(void)
 		xt_wait_ok(sib);
 		return 0;
 	}
-	fd = xt_chan_end(&ch, 0);
 	xpmem_apid_t af = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
 	xpmem_apid_t as = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
 	char *f = xt_attach(af, 0, len, NULL);

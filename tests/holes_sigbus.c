@@ -11,17 +11,16 @@
 int main(void)
 {
 	size_t ps = XT_PS, n = 24, len = n * ps;
-	struct xt_chan ch;
+	struct xt_owner o = { 0 };	/* makes its segment itself */
 	int fd;
 	pid_t pid;
 	size_t i;
 	uint64_t v;
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
+	pid = xt_owner_fork(&o);
+	fd = o.fd;
 	if (pid == 0) {
 		char *buf = xt_map_anon(len);
-		fd = xt_chan_end(&ch, 1);
 		xt_fill(buf, len, 22, 0);
 		/* gaps: pages 8..15 and the last two pages */
 		XT_OK(munmap(buf + 8 * ps, 8 * ps));
@@ -34,11 +33,9 @@ int main(void)
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 		XT_ASSERT(m == buf + 10 * ps);
 		xt_fill(m, 2 * ps, 24, 10 * ps);
-		xt_send_u64(fd, 2);
-		xt_expect_u64(fd, 3);
+		xt_step(fd, 2);
 		return 0;
 	}
-	fd = xt_chan_end(&ch, 0);
 	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
 	char *p = xt_attach(a, 0, len, NULL);
 
@@ -65,8 +62,7 @@ int main(void)
 	/* a window entirely inside the gap attaches, but faults */
 	char *g = xt_attach(a, 9 * ps, 4 * ps, NULL);
 	XT_EXPECT_SIG(xt_probe_read(g + ps, &v), SIGBUS);
-	xt_send_u64(fd, 1);
-	xt_expect_u64(fd, 2);
+	xt_step(fd, 1);
 	/* pages 10, 11 exist now; 8, 9, 12.. still do not */
 	XT_ASSERT_PATTERN(p + 10 * ps, 2 * ps, 24, 10 * ps);
 	XT_ASSERT_PATTERN(g + ps, 2 * ps, 24, 10 * ps);

@@ -9,32 +9,23 @@
 int main(void)
 {
 	size_t ps = XT_PS;
-	struct xt_chan ch;
+	struct xt_owner o = { .len = 2 * ps, .seed = 7, .mode = 0666 };
+	xpmem_segid_t s;
 	int fd;
 	pid_t pid;
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
+	pid = xt_owner_fork(&o);
+	fd = o.fd;
+	s = o.segid;
 	if (pid == 0) {
-		char *buf = xt_map_anon(2 * ps);
-		xpmem_segid_t s;
-
-		fd = xt_chan_end(&ch, 1);
-		xt_fill(buf, 2 * ps, 7, 0);
-		s = xt_make(buf, 2 * ps, 0666);
-		xt_send_u64(fd, s);
 		xt_expect_u64(fd, 1);
 		xt_remove(s);
 		XT_FAILS(xpmem_get(s, XPMEM_RDWR, XPMEM_PERMIT_MODE, NULL));
-		xt_send_u64(fd, 2);
-		xt_expect_u64(fd, 3);
+		xt_step(fd, 2);
 		return 0;
 	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_segid_t s = xt_recv_u64(fd);
 	xpmem_apid_t early = xt_get(s, XPMEM_RDWR);
-	xt_send_u64(fd, 1);
-	xt_expect_u64(fd, 2);
+	xt_step(fd, 1);
 	XT_FAILS(xpmem_get(s, XPMEM_RDWR, XPMEM_PERMIT_MODE, NULL));
 	XT_FAILS(xpmem_get(s, XPMEM_RDONLY, XPMEM_PERMIT_MODE, NULL));
 	struct xpmem_addr xa = { early, 0 };

@@ -40,14 +40,13 @@ static int fresh_proc(void *arg)
 int main(void)
 {
 	size_t ps = XT_PS, small = 16 * ps;
-	struct xt_chan ch;
+	struct xt_owner o = { 0 };	/* makes its segments itself */
 	int fd;
 	pid_t pid;
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
+	pid = xt_owner_fork(&o);
+	fd = o.fd;
 	if (pid == 0) {
-		fd = xt_chan_end(&ch, 1);
 		char *s = xt_map_anon(small);
 		char *h = xt_map_aligned(2 * HP, HP, PROT_READ | PROT_WRITE,
 					 MAP_PRIVATE | MAP_ANONYMOUS);
@@ -74,11 +73,9 @@ int main(void)
 			    *(volatile uint64_t *)(h + i))
 				XT_FAIL("owner h: not zero at %zu", i);
 		fresh_zero("owner");
-		xt_send_u64(fd, 2);
-		xt_expect_u64(fd, 3);
+		xt_step(fd, 2);
 		return 0;
 	}
-	fd = xt_chan_end(&ch, 0);
 	xpmem_apid_t as = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
 	xpmem_apid_t ah = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
 	char *s = xt_attach(as, 0, small, NULL);
@@ -96,8 +93,7 @@ int main(void)
 	XT_ASSERT_ZERO(h + 4096 + 8, HP - 4096 - 8);
 	fresh_zero("attacher");
 	xt_run(fresh_proc, NULL);
-	xt_send_u64(fd, 1);
-	xt_expect_u64(fd, 2);
+	xt_step(fd, 1);
 	xt_detach(s);
 	xt_detach(h);
 	fresh_zero("attacher, after detach");
