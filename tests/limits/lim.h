@@ -139,6 +139,28 @@ static inline int lim_reap_within(pid_t pid, double secs, const char *what)
 	return st;
 }
 
+/*
+ * The device works: len bytes of the process's own memory, filled with
+ * pattern seed, are made a segment, got, attached and read back through
+ * the attachment; then detached, released and removed.
+ */
+static inline void lim_check_device_works(size_t len, uint64_t seed)
+{
+	char *mem = xt_map_anon(len);
+	xpmem_segid_t s;
+	xpmem_apid_t a;
+	char *p;
+
+	xt_fill(mem, len, seed, 0);
+	s = xt_make(mem, len, 0600);
+	a = xt_get(s, XPMEM_RDWR);
+	p = xt_attach(a, 0, len, NULL);
+	XT_ASSERT_PATTERN(p, len, seed, 0);
+	xt_detach(p);
+	xt_release(a);
+	xt_remove(s);
+}
+
 /* Raw ioctls on a descriptor: 0 or -errno. */
 static inline int lim_ioctl(int fd, unsigned long cmd, void *arg)
 {

@@ -193,15 +193,6 @@ int main(void)
 	lim_expect_stats(&base, "after the worker exited");
 
 	/* the device still works */
-	size_t len = 16 * XT_PS;
-	char *mem = xt_map_anon(len);
-	xt_fill(mem, len, 62, 0);
-	xpmem_segid_t s = xt_make(mem, len, 0600);
-	xpmem_apid_t a = xt_get(s, XPMEM_RDWR);
-	char *p = xt_attach(a, 0, len, NULL);
-	XT_ASSERT_PATTERN(p, len, 62, 0);
-	xt_detach(p);
-	xt_release(a);
-	xt_remove(s);
+	lim_check_device_works(16 * XT_PS, 62);
 	return 0;
 }

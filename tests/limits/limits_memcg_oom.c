@@ -139,16 +139,7 @@ int main(void)
 	rmdir(CG);
 
 	/* the survivors work: a fresh pair shares data */
-	size_t len = 64 * XT_PS;
-	char *mem = xt_map_anon(len);
-	xt_fill(mem, len, 41, 0);
-	xpmem_segid_t s2 = xt_make(mem, len, 0600);
-	xpmem_apid_t a2 = xt_get(s2, XPMEM_RDWR);
-	char *p = xt_attach(a2, 0, len, NULL);
-	XT_ASSERT_PATTERN(p, len, 41, 0);
-	xt_detach(p);
-	xt_release(a2);
-	xt_remove(s2);
+	lim_check_device_works(64 * XT_PS, 41);
 	lim_expect_stats(&base, "after the OOM kill and the survivors' work");
 	return 0;
 }
