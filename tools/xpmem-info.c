@@ -70,6 +70,8 @@ static unsigned int nchecks;
 static bool json;
 
 static char kver[256];
+/* The device node checked: XPMEM_DEVICE, as libxpmem itself reads it. */
+static const char *dev_path = DEV_PATH;
 static bool module_loaded;
 static bool device_usable;
 static int module_version = -1;
@@ -470,19 +472,19 @@ static void check_device(void)
 	struct stat st;
 	int fd;
 
-	if (stat(DEV_PATH, &st) < 0) {
-		c = report(S, DEV_PATH, ST_FAIL, "%s does not exist", DEV_PATH);
+	if (stat(dev_path, &st) < 0) {
+		c = report(S, dev_path, ST_FAIL, "%s does not exist", dev_path);
 		set_fix(c, "%s", module_loaded
 			? "udev did not create it: check 'udevadm info /sys/class/misc/xpmem' "
 			  "and 'systemctl status systemd-udevd'"
 			: "it appears when the module is loaded ('modprobe xpmem')");
 		print_check(c);
 	} else if (!S_ISCHR(st.st_mode)) {
-		c = report(S, DEV_PATH, ST_FAIL, "%s is not a character device", DEV_PATH);
-		set_fix(c, "remove it ('rm %s') and reload the module", DEV_PATH);
+		c = report(S, dev_path, ST_FAIL, "%s is not a character device", dev_path);
+		set_fix(c, "remove it ('rm %s') and reload the module", dev_path);
 		print_check(c);
 	} else {
-		CHECK(S, DEV_PATH, ST_OK, NULL, "character device %u:%u, mode %04o, owner %u:%u",
+		CHECK(S, dev_path, ST_OK, NULL, "character device %u:%u, mode %04o, owner %u:%u",
 		      major(st.st_rdev), minor(st.st_rdev), (unsigned int)(st.st_mode & 07777),
 		      (unsigned int)st.st_uid, (unsigned int)st.st_gid);
 		if ((st.st_mode & 0777) != 0666) {
@@ -491,18 +493,18 @@ static void check_device(void)
 				   (unsigned int)(st.st_mode & 07777));
 			set_fix(c, "install the udev rule of the package (56-xpmem.rules) and run "
 				   "'udevadm trigger /sys/class/misc/xpmem', or 'chmod 0666 %s' for now",
-				DEV_PATH);
+				dev_path);
 			print_check(c);
 		}
-		fd = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+		fd = open(dev_path, O_RDWR | O_CLOEXEC);
 		if (fd < 0) {
-			c = report(S, "open", ST_FAIL, "cannot open %s: %s", DEV_PATH, strerror(errno));
+			c = report(S, "open", ST_FAIL, "cannot open %s: %s", dev_path, strerror(errno));
 			set_fix(c, "fix its mode (0666) and any security module policy denying it");
 			print_check(c);
 		} else {
 			close(fd);
 			device_usable = true;
-			CHECK(S, "open", ST_OK, NULL, "%s opens read-write", DEV_PATH);
+			CHECK(S, "open", ST_OK, NULL, "%s opens read-write", dev_path);
 		}
 	}
 
@@ -830,6 +832,7 @@ static void usage(FILE *f)
 		"  --no-selftest   skip the attach self-test\n"
 		"  --version       print the version and exit\n"
 		"  -h, --help      print this help and exit\n\n"
+		"XPMEM_DEVICE overrides the device path (default " DEV_PATH "), as in libxpmem.\n"
 		"Exit status: 0 no problem, 1 at least one problem, 2 usage error.\n");
 }
 
@@ -858,6 +861,12 @@ int main(int argc, char **argv)
 		}
 	}
 
+	{
+		const char *env = secure_getenv("XPMEM_DEVICE");
+
+		if (env && *env)
+			dev_path = env;
+	}
 	if (uname(&u) == 0)
 		snprintf(kver, sizeof(kver), "%s", u.release);
 	else

@@ -5,7 +5,8 @@
 #   mkinitramfs.sh -m xpmem.ko -g <guest-dir> -o <out.cpio.gz> [-r <runlist>]
 #
 # <guest-dir> holds the test executables and "runlist" (lines "<name> <secs>",
-# run in that order).  Packed: busybox (static), /init, the tests and every
+# run in that order), and optionally sbin/: programs the tests run (e.g.
+# xpmem-info), packed into /usr/sbin with their libraries.  Packed: busybox (static), /init, the tests and every
 # shared library they need (ldd, with the dynamic loader), libxpmem.so* in
 # /usr/lib, the module, /etc/passwd and /etc/group with the test users, and
 # the source of /data/ro-file.
@@ -87,6 +88,18 @@ while read -r name limit; do
             while read -r lib; do copy_lib "$lib"; done
     fi
 done < "$rl"
+# Programs the tests run (tools/CMakeLists.txt stages xpmem-info there).
+if [ -d "$gdir/sbin" ]; then
+    for p in "$gdir"/sbin/*; do
+        [ -f "$p" ] && [ -x "$p" ] || continue
+        cp -L "$p" "$st/usr/sbin/$(basename "$p")"
+        if ldd "$p" > "$st/.ldd" 2>&1; then
+            grep -q 'not found' "$st/.ldd" && { cat "$st/.ldd" >&2; die "$p: missing libraries"; }
+            awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' "$st/.ldd" |
+                while read -r lib; do copy_lib "$lib"; done
+        fi
+    done
+fi
 rm -f "$st/.ldd"
 [ -f "$st/tests/runlist" ] || die "empty run list"
 # Extra files some tests may use (e.g. data files), if staged.
