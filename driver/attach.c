@@ -168,6 +168,11 @@ int xpmem_mmap(struct file *file, struct vm_area_struct *vma)
 		     VM_DONTDUMP);
 	if (!att->writable)
 		vm_flags_clear(vma, VM_MAYWRITE);
+#ifdef XPMEM_HUGE_PMD
+	/* ->huge_fault is called also where THP is enabled only by madvise. */
+	if (READ_ONCE(xpmem_huge_mappings))
+		vm_flags_set(vma, VM_HUGEPAGE);
+#endif
 	vma->vm_ops = &xpmem_vm_ops;
 	vma->vm_private_data = att;
 
@@ -175,6 +180,38 @@ int xpmem_mmap(struct file *file, struct vm_area_struct *vma)
 	atomic_inc(&att->vma_count);
 	return 0;
 }
+
+#ifdef XPMEM_HUGE_PMD
+/**
+ * xpmem_get_unmapped_area() - the file's ->get_unmapped_area
+ * @file: the context's file
+ * @addr: the wanted address (fixed for an ATTACH at a given address)
+ * @len: length of the mapping
+ * @pgoff: page offset given to vm_mmap() (always 0 for an ATTACH)
+ * @flags: MAP_* flags
+ *
+ * For the ATTACH in progress, choose an address equal to the source
+ * address modulo 2 MiB where the window holds a whole 2 MiB block of the
+ * owner's, so that ->huge_fault can map the owner's huge pages with one
+ * PMD entry each. thp_get_unmapped_area() aligns the address to the file
+ * offset: the source's offset within its 2 MiB block stands in for it
+ * (->mmap gives the VMA its real vm_pgoff afterwards).
+ *
+ * Return: the address, or a negative errno.
+ */
+unsigned long xpmem_get_unmapped_area(struct file *file, unsigned long addr,
+				      unsigned long len, unsigned long pgoff,
+				      unsigned long flags)
+{
+	struct xpmem_ctx *ctx = file->private_data;
+	struct xpmem_att *att = READ_ONCE(ctx->pending);
+
+	if (att && READ_ONCE(ctx->pending_task) == current &&
+	    READ_ONCE(xpmem_huge_mappings))
+		pgoff = (att->src_start & ~PMD_MASK) >> PAGE_SHIFT;
+	return thp_get_unmapped_area(file, addr, len, pgoff, flags);
+}
+#endif
 
 /**
  * xpmem_cmd_attach() - ATTACH: map a window of a segment
@@ -227,6 +264,9 @@ int xpmem_cmd_attach(struct xpmem_ctx *ctx,
 		goto err_permit;
 	kref_init(&att->ref);
 	mutex_init(&att->lock);
+#ifdef XPMEM_HUGE_PMD
+	init_rwsem(&att->pt_sem);
+#endif
 	INIT_LIST_HEAD(&att->seg_node);
 	INIT_LIST_HEAD(&att->permit_node);
 	att->ctx = ctx;
@@ -444,6 +484,9 @@ static const struct vm_operations_struct xpmem_vm_ops = {
 #endif
 	.mremap = xpmem_vma_mremap,
 	.fault = xpmem_fault,
+#ifdef XPMEM_HUGE_PMD
+	.huge_fault = xpmem_huge_fault,
+#endif
 	.pfn_mkwrite = xpmem_pfn_mkwrite,
 	.access = xpmem_vma_access,
 	.name = xpmem_vma_name,

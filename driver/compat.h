@@ -149,4 +149,29 @@ static inline bool xpmem_fault_needs_mmap_lock(struct vm_fault *vmf)
 #define xpmem_mmput_async(mm)	mmput(mm)
 #endif
 
+/*
+ * 2 MiB PFN mappings (6.12+): only where a PMD leaf inserted into a
+ * VM_PFNMAP VMA is marked special, so that GUP-fast and the rest of the
+ * core never take it for a THP of the attacher. ->huge_fault taking an
+ * order must be checked by the absence of enum page_entry_size: a
+ * function taking an unsigned int compiles against the enum version too.
+ * Elsewhere the attachment is mapped with 4 KiB entries only.
+ */
+#if defined(HAVE_HUGE_PFNMAP_PMD) && !defined(HAVE_HUGE_FAULT_PE_SIZE) && \
+	defined(HAVE_PMD_SPECIAL) && \
+	(defined(HAVE_VMF_INSERT_PFN_PMD_PFN_T) || \
+	 defined(HAVE_VMF_INSERT_PFN_PMD_ULONG))
+#define XPMEM_HUGE_PMD 1
+#include <linux/huge_mm.h>
+#ifdef HAVE_VMF_INSERT_PFN_PMD_ULONG
+#define xpmem_insert_pfn_pmd(vmf, pfn, write) \
+	vmf_insert_pfn_pmd(vmf, pfn, write)
+#else
+#include <linux/pfn_t.h>
+/* PFN_DEV without PFN_MAP: not devmap, so the entry is marked special. */
+#define xpmem_insert_pfn_pmd(vmf, pfn, write) \
+	vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV), write)
+#endif
+#endif
+
 #endif /* XPMEM_COMPAT_H */

@@ -35,10 +35,20 @@
  * attachment lock is taken, so no allocation (and so no reclaim, which
  * can invalidate and take that lock) happens under it.
  *
- * Huge entries: the run is aligned in the attacher's address space and
- * hmm_range_fault() reports the owner's mapping order of every page, so a
- * ->huge_fault that inserts a PMD where both agree can reuse
- * xpmem_fault_range() and xpmem_insert_run(). Only PTEs are inserted now.
+ * 2 MiB entries (where compat.h defines XPMEM_HUGE_PMD): ->huge_fault
+ * asks hmm_range_fault() for the whole 2 MiB block of the owner around
+ * the faulting page, under the same sequence protocol. Where the owner
+ * maps all of it with one 2 MiB page (a PMD-mapped THP or a hugetlb
+ * page) at a source address congruent with ours modulo 2 MiB, one
+ * special PMD leaf maps it; otherwise the fault falls back to PTEs.
+ * vmf_insert_pfn_pmd() must never find a PTE table in place of the
+ * leaf, and the PTE path must never meet a leaf in its block: att->pt_sem
+ * is held for write by the 2 MiB fault across the check of the PMD and
+ * the insertion, for read by the PTE path from the allocation of its
+ * page table to the insertion of its entries, whose run then stays
+ * within the faulting page's 2 MiB block (the one PMD it checks).
+ * Lock order: attacher mmap_lock -> att->pt_sem -> att->lock; memory is
+ * allocated under pt_sem (read) only, and reclaim never takes pt_sem.
  */
 
 #include <linux/mm.h>
@@ -52,14 +62,70 @@
 
 #define XPMEM_FAULT_PAGES_MAX	512
 
-/* One run: attachment page indexes [lo, hi) and the faulting one. */
+/*
+ * One run: attachment page indexes [lo, hi) within [min, max), aligned
+ * to n from min, and the faulting one.
+ */
 struct xpmem_run {
 	unsigned long n;
+	unsigned long min;
+	unsigned long max;
 	unsigned long lo;
 	unsigned long hi;
 	unsigned long idx;
 	unsigned long *pfns;
 };
+
+#ifdef XPMEM_HUGE_PMD
+static inline void xpmem_pt_read_lock(struct xpmem_att *att)
+{
+	down_read(&att->pt_sem);
+}
+
+static inline void xpmem_pt_read_unlock(struct xpmem_att *att)
+{
+	up_read(&att->pt_sem);
+}
+
+/* The fault's PMD is a leaf: a 2 MiB entry maps the faulting page. */
+static inline bool xpmem_pmd_is_leaf(struct vm_fault *vmf)
+{
+	return pmd_leaf(pmdp_get_lockless(vmf->pmd));
+}
+
+/* Keep the run inside the faulting page's 2 MiB block of the VMA. */
+static inline void xpmem_run_bound(struct xpmem_run *run,
+				   struct vm_area_struct *vma,
+				   unsigned long address)
+{
+	unsigned long lo = max(address & PMD_MASK, vma->vm_start);
+	unsigned long hi = min((address & PMD_MASK) + PMD_SIZE, vma->vm_end);
+
+	run->min = (lo - vma->vm_start) >> PAGE_SHIFT;
+	run->max = (hi - vma->vm_start) >> PAGE_SHIFT;
+}
+#else
+static inline void xpmem_pt_read_lock(struct xpmem_att *att)
+{
+}
+
+static inline void xpmem_pt_read_unlock(struct xpmem_att *att)
+{
+}
+
+static inline bool xpmem_pmd_is_leaf(struct vm_fault *vmf)
+{
+	return false;
+}
+
+static inline void xpmem_run_bound(struct xpmem_run *run,
+				   struct vm_area_struct *vma,
+				   unsigned long address)
+{
+	run->min = 0;
+	run->max = vma_pages(vma);
+}
+#endif
 
 static inline unsigned long xpmem_src(const struct xpmem_att *att,
 				      unsigned long idx)
@@ -109,8 +175,8 @@ static int xpmem_fault_range(struct xpmem_att *att, unsigned long seq,
 	if (!ovma)
 		return -EFAULT;
 
-	run->lo = run->idx - run->idx % n;
-	run->hi = min(run->lo + n, att->npages);
+	run->lo = run->min + (run->idx - run->min) / n * n;
+	run->hi = min(run->lo + n, run->max);
 	/* The source of [vlo, vhi) lies inside the owner's VMA. */
 	vlo = ovma->vm_start > att->src_start ?
 		(ovma->vm_start - att->src_start) >> PAGE_SHIFT : 0;
@@ -204,6 +270,7 @@ vm_fault_t xpmem_fault(struct vm_fault *vmf)
 		return VM_FAULT_SIGBUS;
 
 	run.idx = (vmf->address - vma->vm_start) >> PAGE_SHIFT;
+	xpmem_run_bound(&run, vma, vmf->address);
 	run.n = clamp_t(unsigned int, READ_ONCE(xpmem_fault_pages), 1,
 			XPMEM_FAULT_PAGES_MAX);
 	run.pfns = kmalloc_array(run.n, sizeof(*run.pfns), GFP_KERNEL);
@@ -235,11 +302,19 @@ vm_fault_t xpmem_fault(struct vm_fault *vmf)
 			goto out;
 		}
 
+		xpmem_pt_read_lock(att);
+		/* Another thread mapped the block with a 2 MiB entry. */
+		if (xpmem_pmd_is_leaf(vmf)) {
+			xpmem_pt_read_unlock(att);
+			ret = VM_FAULT_NOPAGE;
+			goto out;
+		}
 		/* Page tables now: nothing may allocate under att->lock. */
 		if (apply_to_page_range(vma->vm_mm,
 					vma->vm_start + (run.lo << PAGE_SHIFT),
 					(run.hi - run.lo) << PAGE_SHIFT,
 					xpmem_pte_prealloc, NULL)) {
+			xpmem_pt_read_unlock(att);
 			ret = VM_FAULT_OOM;
 			goto out;
 		}
@@ -247,16 +322,19 @@ vm_fault_t xpmem_fault(struct vm_fault *vmf)
 		mutex_lock(&att->lock);
 		if (mmu_interval_read_retry(&att->notifier, seq)) {
 			mutex_unlock(&att->lock);
+			xpmem_pt_read_unlock(att);
 			cond_resched();
 			continue;
 		}
 		if (att->dead) {
 			mutex_unlock(&att->lock);
+			xpmem_pt_read_unlock(att);
 			ret = VM_FAULT_SIGBUS;
 			goto out;
 		}
 		ret = xpmem_insert_run(vma, &run);
 		mutex_unlock(&att->lock);
+		xpmem_pt_read_unlock(att);
 		break;
 	}
 
@@ -289,3 +367,186 @@ vm_fault_t xpmem_pfn_mkwrite(struct vm_fault *vmf)
 	xpmem_zap_exit(&z);
 	return VM_FAULT_NOPAGE;
 }
+
+#ifdef XPMEM_HUGE_PMD
+/*
+ * Whether a 2 MiB run may be mapped by one PMD leaf: every page present,
+ * mapped by the owner with a 2 MiB (or larger) entry, physically
+ * contiguous from a 2 MiB-aligned frame. *wr: all writable.
+ */
+static bool xpmem_run_is_huge(const struct xpmem_run *run, bool *wr)
+{
+	unsigned long pfn0, i;
+	bool w = true;
+
+	if (run->hi - run->lo != HPAGE_PMD_NR ||
+	    !(run->pfns[0] & HMM_PFN_VALID))
+		return false;
+	pfn0 = page_to_pfn(hmm_pfn_to_page(run->pfns[0]));
+	if (!IS_ALIGNED(pfn0, HPAGE_PMD_NR))
+		return false;
+	for (i = 0; i < HPAGE_PMD_NR; i++) {
+		unsigned long hpfn = run->pfns[i];
+
+		if (!(hpfn & HMM_PFN_VALID) || (hpfn & HMM_PFN_ERROR) ||
+		    hmm_pfn_to_map_order(hpfn) < PMD_ORDER ||
+		    page_to_pfn(hmm_pfn_to_page(hpfn)) != pfn0 + i)
+			return false;
+		if (!(hpfn & HMM_PFN_WRITE))
+			w = false;
+	}
+	*wr = w;
+	return true;
+}
+
+/*
+ * Insert the PMD leaf of a huge run (att->pt_sem for write and att->lock
+ * held, the sequence checked). The PMD must still be empty: a PTE table
+ * there (another thread's PTE fault) means falling back to it.
+ */
+static vm_fault_t xpmem_insert_pmd(struct vm_fault *vmf,
+				   const struct xpmem_run *run, bool wr)
+{
+	struct page *page = hmm_pfn_to_page(run->pfns[0]);
+	pmd_t pmd = pmdp_get_lockless(vmf->pmd);
+	vm_fault_t ret;
+
+	if (!pmd_none(pmd))
+		return pmd_leaf(pmd) ? VM_FAULT_NOPAGE : VM_FAULT_FALLBACK;
+	/* As in xpmem_insert_run(): our writes do not dirty the owner's. */
+	if (wr && PageAnon(page))
+		xpmem_page_mark_dirty(page);
+	ret = xpmem_insert_pfn_pmd(vmf, page_to_pfn(page), wr);
+	if (ret == VM_FAULT_NOPAGE)
+		atomic_long_inc(&xpmem_nr_pmd_maps);
+	return ret;
+}
+
+/**
+ * xpmem_huge_fault() - ->huge_fault of an attachment VMA
+ * @vmf: the fault
+ * @order: the order of the entry the core asks for; only PMD_ORDER
+ *
+ * Maps the 2 MiB block around the faulting address with one PMD leaf
+ * where the owner maps the source with one 2 MiB page at the same
+ * offset modulo 2 MiB; see the top of this file. A write through a
+ * read-only leaf zaps it, like ->pfn_mkwrite, so that the access
+ * refaults as a write. Called with only the per-VMA lock on 6.6+: then
+ * the core retries with the attacher's mmap_lock, as for ->fault.
+ *
+ * Return: VM_FAULT_NOPAGE (mapped, or refault), VM_FAULT_FALLBACK (map
+ * with PTEs through ->fault), VM_FAULT_RETRY (the attacher's mmap_lock
+ * or VMA lock was released), and the errors of xpmem_fault():
+ * VM_FAULT_SIGBUS for a dead attachment or a hole in the owner,
+ * VM_FAULT_SIGSEGV for a write the owner or the attachment cannot do,
+ * VM_FAULT_OOM.
+ */
+vm_fault_t xpmem_huge_fault(struct vm_fault *vmf, unsigned int order)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct xpmem_att *att = vma->vm_private_data;
+	struct mm_struct *owner = att->owner_mm;
+	unsigned long haddr = vmf->address & PMD_MASK;
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
+	struct xpmem_zapper z;
+	struct xpmem_run run;
+	unsigned long seq;
+	vm_fault_t ret;
+	pmd_t pmd;
+	bool wr;
+	int err;
+
+	if (order != PMD_ORDER || !READ_ONCE(xpmem_huge_mappings))
+		return VM_FAULT_FALLBACK;
+	if (haddr < vma->vm_start || haddr + PMD_SIZE > vma->vm_end)
+		return VM_FAULT_FALLBACK;
+	run.min = (haddr - vma->vm_start) >> PAGE_SHIFT;
+	if (!IS_ALIGNED(xpmem_src(att, run.min), PMD_SIZE))
+		return VM_FAULT_FALLBACK;
+	if (xpmem_fault_needs_mmap_lock(vmf))
+		return VM_FAULT_RETRY;
+	if (READ_ONCE(att->dead))
+		return VM_FAULT_SIGBUS;
+	if (write && !att->writable)
+		return VM_FAULT_SIGSEGV;
+
+	pmd = pmdp_get_lockless(vmf->pmd);
+	if (pmd_leaf(pmd)) {
+		if (write && !pmd_write(pmd)) {
+			xpmem_zap_enter(&z);
+			xpmem_zap_vma_range(vma, haddr, PMD_SIZE);
+			xpmem_zap_exit(&z);
+		}
+		return VM_FAULT_NOPAGE;
+	}
+	if (!pmd_none(pmd))
+		return VM_FAULT_FALLBACK;	/* a PTE table */
+
+	if (!mmget_not_zero(owner))
+		return VM_FAULT_SIGBUS;
+	run.max = run.min + HPAGE_PMD_NR;
+	run.idx = (vmf->address - vma->vm_start) >> PAGE_SHIFT;
+	run.n = HPAGE_PMD_NR;
+	run.pfns = kmalloc_array(run.n, sizeof(*run.pfns), GFP_KERNEL);
+	if (!run.pfns) {
+		ret = VM_FAULT_OOM;
+		goto out;
+	}
+
+	for (;;) {
+		seq = mmu_interval_read_begin(&att->notifier);
+		if (!mmap_read_trylock(owner)) {
+			ret = xpmem_fault_wait(vmf, owner);
+			goto out;
+		}
+		err = xpmem_fault_range(att, seq, &run, write, owner);
+		mmap_read_unlock(owner);
+
+		if (err == -EBUSY) {
+			if (fatal_signal_pending(current)) {
+				ret = VM_FAULT_NOPAGE;
+				goto out;
+			}
+			cond_resched();
+			continue;
+		}
+		/*
+		 * The errors are the faulting page's, as in xpmem_fault():
+		 * report them here, so that no PTE table is left in the
+		 * block (a hole now may be a huge page later).
+		 */
+		if (err) {
+			ret = err == -EPERM ? VM_FAULT_SIGSEGV :
+			      err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+			goto out;
+		}
+		/* Not one 2 MiB page: map it with PTEs through ->fault. */
+		if (!xpmem_run_is_huge(&run, &wr) || (write && !wr)) {
+			ret = VM_FAULT_FALLBACK;
+			goto out;
+		}
+		wr = wr && (vma->vm_flags & VM_WRITE);
+
+		down_write(&att->pt_sem);
+		mutex_lock(&att->lock);
+		if (mmu_interval_read_retry(&att->notifier, seq)) {
+			mutex_unlock(&att->lock);
+			up_write(&att->pt_sem);
+			cond_resched();
+			continue;
+		}
+		if (att->dead)
+			ret = VM_FAULT_SIGBUS;
+		else
+			ret = xpmem_insert_pmd(vmf, &run, wr);
+		mutex_unlock(&att->lock);
+		up_write(&att->pt_sem);
+		break;
+	}
+
+out:
+	kfree(run.pfns);
+	xpmem_mmput_async(owner);
+	return ret;
+}
+#endif /* XPMEM_HUGE_PMD */

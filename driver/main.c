@@ -49,11 +49,27 @@ atomic_long_t xpmem_nr_ctxs = ATOMIC_LONG_INIT(0);
 atomic_long_t xpmem_nr_segs = ATOMIC_LONG_INIT(0);
 atomic_long_t xpmem_nr_permits = ATOMIC_LONG_INIT(0);
 atomic_long_t xpmem_nr_atts = ATOMIC_LONG_INIT(0);
+atomic_long_t xpmem_nr_pmd_maps = ATOMIC_LONG_INIT(0);
 
 unsigned int xpmem_fault_pages = 64;
 module_param_named(fault_pages, xpmem_fault_pages, uint, 0644);
 MODULE_PARM_DESC(fault_pages,
 		 "Pages mapped around a faulting address (1-512, default 64)");
+
+/*
+ * Whether 2 MiB owner pages are mapped with 2 MiB entries. Read-only N
+ * where the kernel lacks huge PFN mappings (probe.sh, compat.h); tests
+ * and bench_check read it to know what to expect.
+ */
+#ifdef XPMEM_HUGE_PMD
+bool xpmem_huge_mappings = true;
+module_param_named(huge_mappings, xpmem_huge_mappings, bool, 0644);
+#else
+static bool xpmem_huge_mappings;
+module_param_named(huge_mappings, xpmem_huge_mappings, bool, 0444);
+#endif
+MODULE_PARM_DESC(huge_mappings,
+		 "Map THP and hugetlb pages of owners with 2 MiB entries (Y where the kernel supports huge PFN mappings; N and read-only elsewhere)");
 
 static struct vfsmount *xpmem_mnt;
 static struct dentry *xpmem_debugfs;
@@ -182,6 +198,9 @@ static const struct file_operations xpmem_fops = {
 	.unlocked_ioctl = xpmem_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = xpmem_mmap,
+#ifdef XPMEM_HUGE_PMD
+	.get_unmapped_area = xpmem_get_unmapped_area,
+#endif
 	.llseek = noop_llseek,
 };
 
@@ -198,6 +217,8 @@ static int xpmem_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "segments %ld\n", atomic_long_read(&xpmem_nr_segs));
 	seq_printf(m, "permits %ld\n", atomic_long_read(&xpmem_nr_permits));
 	seq_printf(m, "attachments %ld\n", atomic_long_read(&xpmem_nr_atts));
+	seq_printf(m, "pmd_mappings %ld\n",
+		   atomic_long_read(&xpmem_nr_pmd_maps));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(xpmem_stats);

@@ -173,6 +173,65 @@ bool xpmem_probe(pmd_t pmd)
 }
 EOF
 
+# 2 MiB PFN mappings: a special (pmd_special) leaf, ->huge_fault taking
+# an order, and thp_get_unmapped_area(), on an architecture that
+# supports PMD PFN maps (6.12+). The insertion itself is probed below.
+probe HAVE_HUGE_PFNMAP_PMD <<'EOF'
+#include <linux/mm.h>
+#include <linux/huge_mm.h>
+#include <linux/pgtable.h>
+#if !defined(CONFIG_ARCH_SUPPORTS_PMD_PFNMAP) || \
+	!defined(CONFIG_TRANSPARENT_HUGEPAGE)
+#error "no huge PFN mappings"
+#endif
+static vm_fault_t xpmem_probe_fn(struct vm_fault *vmf, unsigned int order)
+{
+	pmd_t pmd = pmdp_get_lockless(vmf->pmd);
+
+	if (order != PMD_ORDER || pmd_special(pmd) || !pmd_leaf(pmd))
+		return VM_FAULT_FALLBACK;
+	return VM_FAULT_NOPAGE;
+}
+const struct vm_operations_struct xpmem_probe = {
+	.huge_fault = xpmem_probe_fn,
+};
+unsigned long xpmem_probe_area(struct file *file);
+unsigned long xpmem_probe_area(struct file *file)
+{
+	unsigned long addr = 0, len = 0, pgoff = 0, flags = 0;
+
+	return thp_get_unmapped_area(file, addr, len, pgoff, flags);
+}
+EOF
+
+# vmf_insert_pfn_pmd() took a pfn_t until 6.16, an unsigned long since.
+probe HAVE_VMF_INSERT_PFN_PMD_PFN_T <<'EOF'
+#include <linux/mm.h>
+#include <linux/huge_mm.h>
+#include <linux/pfn_t.h>
+vm_fault_t xpmem_probe(struct vm_fault *vmf);
+vm_fault_t xpmem_probe(struct vm_fault *vmf)
+{
+	unsigned long pfn = 0;
+	bool write = false;
+
+	return vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV), write);
+}
+EOF
+
+probe HAVE_VMF_INSERT_PFN_PMD_ULONG <<'EOF'
+#include <linux/mm.h>
+#include <linux/huge_mm.h>
+vm_fault_t xpmem_probe(struct vm_fault *vmf);
+vm_fault_t xpmem_probe(struct vm_fault *vmf)
+{
+	unsigned long pfn = 0;
+	bool write = false;
+
+	return vmf_insert_pfn_pmd(vmf, pfn, write);
+}
+EOF
+
 probe HAVE_INIT_PSEUDO <<'EOF'
 #include <linux/fs.h>
 #include <linux/fs_context.h>

@@ -28,6 +28,7 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/xarray.h>
 #include <linux/mm_types.h>
@@ -150,6 +151,11 @@ struct xpmem_permit {
  * @registered: @notifier is inserted
  * @linked: on the segment's and the permit's lists
  * @vma_count: VMAs holding a reference (a failed mremap copies one)
+ * @pt_sem: where 2 MiB entries are supported: held for read by the 4 KiB
+ *	fault from the allocation of its page table to the insertion of its
+ *	entries, for write by the 2 MiB fault around its insertion, so that
+ *	no PTE table appears under a PMD leaf being inserted and no leaf
+ *	under PTEs being inserted
  * @seg_node: entry in seg->atts
  * @permit_node: entry in permit->atts
  */
@@ -170,6 +176,9 @@ struct xpmem_att {
 	bool registered;
 	bool linked;
 	atomic_t vma_count;
+#ifdef XPMEM_HUGE_PMD
+	struct rw_semaphore pt_sem;	/* see fault.c */
+#endif
 
 	struct list_head seg_node;
 	struct list_head permit_node;
@@ -180,9 +189,14 @@ extern atomic_long_t xpmem_nr_ctxs;
 extern atomic_long_t xpmem_nr_segs;
 extern atomic_long_t xpmem_nr_permits;
 extern atomic_long_t xpmem_nr_atts;
+/* 2 MiB entries inserted since the module was loaded (fault.c). */
+extern atomic_long_t xpmem_nr_pmd_maps;
 
 /* main.c */
 extern unsigned int xpmem_fault_pages;
+#ifdef XPMEM_HUGE_PMD
+extern bool xpmem_huge_mappings;
+#endif
 
 /* segment.c */
 int xpmem_segment_init(void);
@@ -208,6 +222,11 @@ int xpmem_cmd_attach(struct xpmem_ctx *ctx,
 int xpmem_cmd_detach(struct xpmem_ctx *ctx,
 		     struct xpmem_cmd_detach __user *uarg);
 int xpmem_mmap(struct file *file, struct vm_area_struct *vma);
+#ifdef XPMEM_HUGE_PMD
+unsigned long xpmem_get_unmapped_area(struct file *file, unsigned long addr,
+				      unsigned long len, unsigned long pgoff,
+				      unsigned long flags);
+#endif
 void xpmem_att_kill(struct xpmem_att *att);
 void xpmem_att_zap(struct xpmem_att *att, unsigned long first,
 		   unsigned long count);
@@ -215,6 +234,9 @@ void xpmem_att_zap(struct xpmem_att *att, unsigned long first,
 /* fault.c */
 vm_fault_t xpmem_fault(struct vm_fault *vmf);
 vm_fault_t xpmem_pfn_mkwrite(struct vm_fault *vmf);
+#ifdef XPMEM_HUGE_PMD
+vm_fault_t xpmem_huge_fault(struct vm_fault *vmf, unsigned int order);
+#endif
 
 /* notifier.c */
 extern const struct mmu_interval_notifier_ops xpmem_notifier_ops;

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * munmap of one 4 KiB page (and of a 1 MiB half) inside a 2 MiB entry
+ * of an attachment: as for 4 KiB entries (attach_munmap_partial), it is
+ * either refused with EINVAL and the whole attachment keeps reading the
+ * owner's data, or the unmapped part faults with SIGSEGV and the rest of
+ * the huge page still reads the right data (never stale or wrong data);
+ * detach then removes the rest. Skips where the kernel lacks huge PFN
+ * mappings (huge_mappings N) or the owner got no THP.
+ */
+#include "xt.h"
+
+#define HP (2 * XT_MiB)
+#define STATS "/sys/kernel/debug/xpmem/stats"
+#define HUGE_PARAM "/sys/module/xpmem/parameters/huge_mappings"
+
+/* Skip unless the module maps 2 MiB pages with 2 MiB entries. */
+static void require_huge_mappings(void)
+{
+	char v[8] = "";
+	FILE *f = fopen(HUGE_PARAM, "r");
+
+	if (!f)
+		xt_skip("no %s: the module has no 2 MiB mappings", HUGE_PARAM);
+	if (!fgets(v, sizeof(v), f))
+		v[0] = 0;
+	fclose(f);
+	if (v[0] != 'Y')
+		xt_skip("huge_mappings is %c: this kernel lacks huge PFN "
+			"mappings (4 KiB entries only)", v[0] ? v[0] : '?');
+	if (xt_proc_field(STATS, "pmd_mappings") < 0)
+		xt_skip("no pmd_mappings in %s", STATS);
+}
+
+static long pmd_mappings(void)
+{
+	return xt_proc_field(STATS, "pmd_mappings");
+}
+
+#define LEN (2 * HP)
+
+static size_t ps;
+
+static void check_rest(char *p, size_t lo, size_t hi, int unmapped)
+{
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < LEN; i += ps) {
+		int sig = xt_probe_read(p + i, &v);
+
+		if (unmapped && i >= lo && i < hi) {
+			if (sig != SIGSEGV)
+				XT_FAIL("unmapped page %zu: %s, value 0x%llx",
+					i / ps, xt_signame(sig),
+					(unsigned long long)v);
+		} else {
+			XT_ASSERT_EQ(sig, 0);
+			XT_ASSERT_EQ(v, xt_pat(180, i));
+		}
+	}
+}
+
+int main(void)
+{
+	struct xt_chan ch;
+	long thp, before, after;
+	int fd, k;
+	pid_t pid;
+
+	ps = XT_PS;
+	require_huge_mappings();
+	xt_chan_init(&ch);
+	pid = xt_fork();
+	if (pid == 0) {
+		char *buf = xt_map_aligned(LEN, HP, PROT_READ | PROT_WRITE,
+					   MAP_PRIVATE | MAP_ANONYMOUS);
+
+		fd = xt_chan_end(&ch, 1);
+		if (madvise(buf, LEN, MADV_HUGEPAGE) != 0)
+			xt_info("MADV_HUGEPAGE: %s", strerror(errno));
+		xt_fill(buf, LEN, 180, 0);
+		xt_send_u64(fd, xt_make(buf, LEN, 0600));
+		xt_send_u64(fd, xt_proc_field("/proc/self/smaps_rollup",
+					      "AnonHugePages"));
+		xt_expect_u64(fd, 1);
+		XT_ASSERT_PATTERN(buf, LEN, 180, 0);
+		return 0;
+	}
+	fd = xt_chan_end(&ch, 0);
+	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
+
+	thp = xt_recv_u64(fd);
+	if (thp < (long)(LEN / 1024)) {
+		xt_send_u64(fd, 1);
+		xt_skip("the owner got %ld of %lu kB as THP", thp, LEN / 1024);
+	}
+
+	size_t lo[] = { HP / 2, HP + HP / 2, 0 };
+	size_t hi[] = { HP / 2 + ps, 2 * HP, HP / 2 };
+
+	for (k = 0; k < 3; k++) {
+		char *p = xt_attach(a, 0, LEN, NULL);
+
+		before = pmd_mappings();
+		XT_ASSERT_PATTERN(p, LEN, 180, 0);
+		after = pmd_mappings();
+		XT_ASSERT_GE(after - before, 2);
+		int r = munmap(p + lo[k], hi[k] - lo[k]);
+		int e = errno;
+
+		xt_info("munmap of [%#zx, %#zx) inside 2 MiB entries: %d "
+			"(errno %d)", lo[k], hi[k], r, r ? e : 0);
+		if (r != 0)
+			XT_ASSERT_EQ(e, EINVAL);
+		check_rest(p, lo[k], hi[k], r == 0);
+		/* and again after the refaults */
+		check_rest(p, lo[k], hi[k], r == 0);
+		for (size_t i = 0; i < LEN; i += ps) {
+			if (r == 0 && i >= lo[k] && i < hi[k])
+				continue;
+			if (xpmem_detach(p + i) != 0)
+				XT_ASSERT_EQ(errno, EINVAL);
+		}
+		uint64_t v;
+
+		for (size_t i = 0; i < LEN; i += ps)
+			XT_EXPECT_SIG(xt_probe_read(p + i, &v), SIGSEGV);
+	}
+	xt_release(a);
+	xt_send_u64(fd, 1);
+	xt_wait_ok(pid);
+	return 0;
+}

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The owner unmaps the whole THP-backed range the attacher maps with
+ * 2 MiB entries: as with 4 KiB entries (coherence_munmap), every page of
+ * the attachment then raises SIGBUS (never the old data). When the owner
+ * maps new THP-backed memory at the same address, the attacher refaults
+ * to the new content, again with 2 MiB entries. Skips where the kernel
+ * lacks huge PFN mappings (huge_mappings N) or the owner got no THP.
+ */
+#include "xt.h"
+
+#define HP (2 * XT_MiB)
+#define STATS "/sys/kernel/debug/xpmem/stats"
+#define HUGE_PARAM "/sys/module/xpmem/parameters/huge_mappings"
+
+/* Skip unless the module maps 2 MiB pages with 2 MiB entries. */
+static void require_huge_mappings(void)
+{
+	char v[8] = "";
+	FILE *f = fopen(HUGE_PARAM, "r");
+
+	if (!f)
+		xt_skip("no %s: the module has no 2 MiB mappings", HUGE_PARAM);
+	if (!fgets(v, sizeof(v), f))
+		v[0] = 0;
+	fclose(f);
+	if (v[0] != 'Y')
+		xt_skip("huge_mappings is %c: this kernel lacks huge PFN "
+			"mappings (4 KiB entries only)", v[0] ? v[0] : '?');
+	if (xt_proc_field(STATS, "pmd_mappings") < 0)
+		xt_skip("no pmd_mappings in %s", STATS);
+}
+
+static long pmd_mappings(void)
+{
+	return xt_proc_field(STATS, "pmd_mappings");
+}
+
+#define LEN (2 * HP)
+
+static long owner_thp(void)
+{
+	return xt_proc_field("/proc/self/smaps_rollup", "AnonHugePages");
+}
+
+int main(void)
+{
+	size_t ps = XT_PS, i;
+	struct xt_chan ch;
+	long thp, before, after;
+	uint64_t v;
+	int fd;
+	pid_t pid;
+
+	require_huge_mappings();
+	xt_chan_init(&ch);
+	pid = xt_fork();
+	if (pid == 0) {
+		char *buf = xt_map_aligned(LEN, HP, PROT_READ | PROT_WRITE,
+					   MAP_PRIVATE | MAP_ANONYMOUS);
+
+		fd = xt_chan_end(&ch, 1);
+		if (madvise(buf, LEN, MADV_HUGEPAGE) != 0)
+			xt_info("MADV_HUGEPAGE: %s", strerror(errno));
+		xt_fill(buf, LEN, 190, 0);
+		xt_send_u64(fd, xt_make(buf, LEN, 0600));
+		xt_send_u64(fd, owner_thp());
+		xt_expect_u64(fd, 1);
+		XT_OK(munmap(buf, LEN));
+		xt_send_u64(fd, 2);
+		xt_expect_u64(fd, 3);
+		char *m = mmap(buf, LEN, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		XT_ASSERT(m == buf);
+		if (madvise(buf, LEN, MADV_HUGEPAGE) != 0)
+			xt_info("MADV_HUGEPAGE: %s", strerror(errno));
+		xt_fill(m, LEN, 191, 0);
+		xt_send_u64(fd, 4);
+		xt_send_u64(fd, owner_thp());
+		xt_expect_u64(fd, 5);
+		return 0;
+	}
+	fd = xt_chan_end(&ch, 0);
+	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
+
+	thp = xt_recv_u64(fd);
+	if (thp < (long)(LEN / 1024)) {
+		xt_send_u64(fd, 1);
+		xt_skip("the owner got %ld of %lu kB as THP", thp, LEN / 1024);
+	}
+	char *p = xt_attach(a, 0, LEN, NULL);
+
+	before = pmd_mappings();
+	XT_ASSERT_PATTERN(p, LEN, 190, 0);
+	after = pmd_mappings();
+	xt_info("pmd_mappings %ld -> %ld", before, after);
+	XT_ASSERT_GE(after - before, 2);
+	xt_send_u64(fd, 1);
+	xt_expect_u64(fd, 2);
+	for (i = 0; i < LEN; i += ps) {
+		int sig = xt_probe_read(p + i, &v);
+
+		if (sig != SIGBUS)
+			XT_FAIL("page %zu after the owner's munmap: expected "
+				"SIGBUS, got %s, value 0x%llx", i / ps,
+				xt_signame(sig), (unsigned long long)v);
+	}
+	xt_send_u64(fd, 3);
+	xt_expect_u64(fd, 4);
+	thp = xt_recv_u64(fd);
+	before = pmd_mappings();
+	XT_ASSERT_PATTERN(p, LEN, 191, 0);
+	after = pmd_mappings();
+	xt_info("new memory (AnonHugePages %ld kB): pmd_mappings %ld -> %ld",
+		thp, before, after);
+	if (thp >= (long)(LEN / 1024))
+		XT_ASSERT_GE(after - before, 2);
+	xt_detach(p);
+	xt_release(a);
+	xt_send_u64(fd, 5);
+	xt_wait_ok(pid);
+	return 0;
+}

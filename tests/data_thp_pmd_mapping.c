@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A THP-backed owner is mapped with 2 MiB entries: the attachment's
+ * kernel-chosen address is congruent with the owner's modulo 2 MiB, a
+ * read of every 2 MiB block inserts one PMD entry each (the module's
+ * pmd_mappings counter grows by the number of blocks, not of pages), the
+ * attacher reads the owner's data and the owner sees the attacher's
+ * writes, and the attacher sees the owner's later writes. A window
+ * starting 4 KiB into the segment still gets 2 MiB entries for the whole
+ * blocks it covers. Skips where the kernel lacks huge PFN mappings
+ * (huge_mappings N) or the owner got no THP.
+ */
+#include "xt.h"
+
+#define HP (2 * XT_MiB)
+#define STATS "/sys/kernel/debug/xpmem/stats"
+#define HUGE_PARAM "/sys/module/xpmem/parameters/huge_mappings"
+
+/* Skip unless the module maps 2 MiB pages with 2 MiB entries. */
+static void require_huge_mappings(void)
+{
+	char v[8] = "";
+	FILE *f = fopen(HUGE_PARAM, "r");
+
+	if (!f)
+		xt_skip("no %s: the module has no 2 MiB mappings", HUGE_PARAM);
+	if (!fgets(v, sizeof(v), f))
+		v[0] = 0;
+	fclose(f);
+	if (v[0] != 'Y')
+		xt_skip("huge_mappings is %c: this kernel lacks huge PFN "
+			"mappings (4 KiB entries only)", v[0] ? v[0] : '?');
+	if (xt_proc_field(STATS, "pmd_mappings") < 0)
+		xt_skip("no pmd_mappings in %s", STATS);
+}
+
+static long pmd_mappings(void)
+{
+	return xt_proc_field(STATS, "pmd_mappings");
+}
+
+#define NHP 4
+#define LEN (NHP * HP)
+
+int main(void)
+{
+	size_t ps = XT_PS, i;
+	struct xt_chan ch;
+	uintptr_t src;
+	long thp, before, after;
+	int fd;
+	pid_t pid;
+
+	require_huge_mappings();
+	xt_chan_init(&ch);
+	pid = xt_fork();
+	if (pid == 0) {
+		char *buf = xt_map_aligned(LEN, HP, PROT_READ | PROT_WRITE,
+					   MAP_PRIVATE | MAP_ANONYMOUS);
+
+		fd = xt_chan_end(&ch, 1);
+		if (madvise(buf, LEN, MADV_HUGEPAGE) != 0)
+			xt_info("MADV_HUGEPAGE: %s", strerror(errno));
+		xt_fill(buf, LEN, 140, 0);
+		xt_send_u64(fd, xt_make(buf, LEN, 0600));
+		xt_send_u64(fd, (uintptr_t)buf);
+		xt_send_u64(fd, xt_proc_field("/proc/self/smaps_rollup",
+					      "AnonHugePages"));
+		xt_expect_u64(fd, 1);
+		/* the attacher wrote seed 141 over every other page */
+		for (i = 0; i < LEN; i += ps)
+			XT_ASSERT_PATTERN(buf + i, ps, (i / ps) % 2 ? 141 : 140, i);
+		xt_fill(buf, LEN, 142, 0);
+		xt_send_u64(fd, 2);
+		xt_expect_u64(fd, 3);
+		return 0;
+	}
+	fd = xt_chan_end(&ch, 0);
+	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
+
+	src = xt_recv_u64(fd);
+	thp = xt_recv_u64(fd);
+	xt_info("owner at %#lx, AnonHugePages %ld kB", (unsigned long)src, thp);
+	if (thp < (long)(LEN / 1024)) {
+		xt_send_u64(fd, 1);
+		xt_skip("the owner got %ld of %lu kB as THP", thp, LEN / 1024);
+	}
+
+	char *p = xt_attach(a, 0, LEN, NULL);
+
+	xt_info("attached at %p", (void *)p);
+	XT_ASSERT_EQ((uintptr_t)p % HP, src % HP);
+	before = pmd_mappings();
+	XT_ASSERT_PATTERN(p, LEN, 140, 0);
+	after = pmd_mappings();
+	xt_info("pmd_mappings %ld -> %ld after reading %d blocks", before,
+		after, NHP);
+	XT_ASSERT_GE(after - before, NHP);
+	XT_ASSERT_LT(after - before, 4 * NHP);
+	for (i = ps; i < LEN; i += 2 * ps)
+		xt_fill(p + i, ps, 141, i);
+	xt_send_u64(fd, 1);
+	xt_expect_u64(fd, 2);
+	XT_ASSERT_PATTERN(p, LEN, 142, 0);
+	xt_detach(p);
+
+	/* a window starting 4 KiB in: the three whole blocks are huge */
+	before = pmd_mappings();
+	p = xt_attach(a, ps, LEN - ps, NULL);
+	XT_ASSERT_EQ((uintptr_t)p % HP, (src + ps) % HP);
+	XT_ASSERT_PATTERN(p, LEN - ps, 142, ps);
+	after = pmd_mappings();
+	xt_info("offset window: pmd_mappings %ld -> %ld", before, after);
+	XT_ASSERT_GE(after - before, NHP - 1);
+	xt_detach(p);
+	xt_release(a);
+	xt_send_u64(fd, 3);
+	xt_wait_ok(pid);
+	return 0;
+}
