@@ -682,6 +682,8 @@ void xt_owner_start(struct xt_owner *o)
 {
 	if (xt_owner_fork(o) == 0) {
 		xt_expect_u64(o->fd, XT_OWNER_EXIT_STEP);
+		if (o->final_seed)
+			XT_ASSERT_PATTERN(o->buf, o->len, o->final_seed, 0);
 		exit(XT_EXIT_PASS);
 	}
 }
@@ -692,6 +694,31 @@ void xt_owner_stop(struct xt_owner *o)
 	xt_wait_ok(o->pid);
 	close(o->fd);
 	o->fd = -1;
+}
+
+void xt_cow_witness_fork(struct xt_cow_witness *w, const void *buf,
+			 size_t len, uint64_t seed)
+{
+	struct xt_chan ch;
+
+	xt_chan_init(&ch);
+	w->pid = xt_fork();
+	if (w->pid == 0) {
+		w->fd = xt_chan_end(&ch, 1);
+		xt_expect_u64(w->fd, 1);
+		/* the copy of the time of the fork */
+		XT_ASSERT_PATTERN(buf, len, seed, 0);
+		exit(XT_EXIT_PASS);
+	}
+	w->fd = xt_chan_end(&ch, 0);
+}
+
+void xt_cow_witness_check(struct xt_cow_witness *w)
+{
+	xt_send_u64(w->fd, 1);
+	xt_wait_ok(w->pid);
+	close(w->fd);
+	w->fd = -1;
 }
 
 void *xt_get_attach(xpmem_segid_t segid, int flags, size_t len,

@@ -276,6 +276,8 @@ struct xt_owner {
 	int mode;		/* permit mode of the segment */
 	int nohugepage;		/* madvise(MADV_NOHUGEPAGE) before the fill */
 	uid_t uid;		/* run the owner as this user (root only); 0: as is */
+	uint64_t final_seed;	/* xt_owner_start: the pattern its memory must
+				 * hold at xt_owner_stop; 0: not checked */
 
 	pid_t pid;		/* in the test: the owner; in the owner: 0 */
 	int fd;			/* this side's end of the channel between them */
@@ -291,11 +293,25 @@ struct xt_owner {
 pid_t xt_owner_fork(struct xt_owner *o);
 /*
  * An owner that shares its memory and does nothing else: returns in the
- * test only; the owner waits until xt_owner_stop, then exits 0.
+ * test only; the owner waits until xt_owner_stop, checks its memory holds
+ * pattern final_seed (if not 0), then exits 0.
  */
 void xt_owner_start(struct xt_owner *o);
 /* Let an owner of xt_owner_start exit, and wait for it (it must exit 0). */
 void xt_owner_stop(struct xt_owner *o);
+
+/*
+ * A witness of copy-on-write: a child forked by the owner, keeping the
+ * owner's memory as it was at the fork. xt_cow_witness_check makes it
+ * assert [buf, buf + len) still holds pattern seed there, and waits for it.
+ */
+struct xt_cow_witness {
+	pid_t pid;
+	int fd;
+};
+void xt_cow_witness_fork(struct xt_cow_witness *w, const void *buf,
+			 size_t len, uint64_t seed);
+void xt_cow_witness_check(struct xt_cow_witness *w);
 
 /* xt_get(segid, flags), then xt_attach of [0, len) anywhere; *apid if asked. */
 void *xt_get_attach(xpmem_segid_t segid, int flags, size_t len,
