@@ -12,24 +12,12 @@
 int main(void)
 {
 	size_t ps = XT_PS, len = 16 * ps;
-	struct xt_chan ch;
-	int fd;
-	pid_t pid;
+	struct xt_owner o = { .len = len, .seed = 295, .mode = 0600,
+			      .final_seed = 296 };
 	uint64_t v;
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
-	if (pid == 0) {
-		char *buf = xt_map_anon(len);
-		fd = xt_chan_end(&ch, 1);
-		xt_fill(buf, len, 295, 0);
-		xt_send_u64(fd, xt_make(buf, len, 0600));
-		xt_expect_u64(fd, 1);
-		XT_ASSERT_PATTERN(buf, len, 296, 0);
-		return 0;
-	}
-	fd = xt_chan_end(&ch, 0);
-	char *p = xt_attach(xt_get(xt_recv_u64(fd), XPMEM_RDWR), 0, len, NULL);
+	xt_owner_start(&o);
+	char *p = xt_get_attach(o.segid, XPMEM_RDWR, len, NULL);
 
 	XT_ASSERT_PATTERN(p, len, 295, 0);
 	int r = madvise(p, len, MADV_DONTNEED);
@@ -65,7 +53,6 @@ int main(void)
 	xt_wait_ok(c);
 	XT_ASSERT_PATTERN(p, len, 296, 0);
 	xt_detach(p);
-	xt_send_u64(fd, 1);
-	xt_wait_ok(pid);
+	xt_owner_stop(&o);
 	return 0;
 }

@@ -9,24 +9,12 @@
 int main(void)
 {
 	size_t ps = XT_PS, len = 8 * ps;
-	struct xt_chan ch;
-	int fd;
-	pid_t pid;
+	struct xt_owner o = { .len = 2 * len, .seed = 56, .mode = 0600 };
 	void *r;
 	uint64_t v;
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
-	if (pid == 0) {
-		char *buf = xt_map_anon(2 * len);
-		fd = xt_chan_end(&ch, 1);
-		xt_fill(buf, 2 * len, 56, 0);
-		xt_send_u64(fd, xt_make(buf, 2 * len, 0600));
-		xt_expect_u64(fd, 1);
-		return 0;
-	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
+	xt_owner_start(&o);
+	xpmem_apid_t a = xt_get(o.segid, XPMEM_RDWR);
 	char *area = xt_free_range(4 * len);
 	char *p = xt_attach(a, 0, len, area);
 	XT_ASSERT_PATTERN(p, len, 56, 0);
@@ -56,7 +44,6 @@ int main(void)
 	}
 	xt_detach(p);
 	XT_EXPECT_SIG(xt_probe_read(p, &v), SIGSEGV);
-	xt_send_u64(fd, 1);
-	xt_wait_ok(pid);
+	xt_owner_stop(&o);
 	return 0;
 }

@@ -33,25 +33,14 @@ static void check_rest(char *p, size_t lo, size_t hi, int unmapped)
 
 int main(void)
 {
-	struct xt_chan ch;
-	int fd, k;
-	pid_t pid;
+	int k;
 
 	ps = XT_PS;
 	len = 8 * ps;
-	xt_chan_init(&ch);
-	pid = xt_fork();
-	if (pid == 0) {
-		char *buf = xt_map_anon(len);
-		fd = xt_chan_end(&ch, 1);
-		xt_fill(buf, len, 55, 0);
-		xt_send_u64(fd, xt_make(buf, len, 0600));
-		xt_expect_u64(fd, 1);
-		XT_ASSERT_PATTERN(buf, len, 55, 0);
-		return 0;
-	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_segid_t s = xt_recv_u64(fd);
+	struct xt_owner o = { .len = len, .seed = 55, .mode = 0600,
+			      .final_seed = 55 };
+	xt_owner_start(&o);
+	xpmem_segid_t s = o.segid;
 	xpmem_apid_t a = xt_get(s, XPMEM_RDWR);
 
 	size_t lo[] = { 3 * ps, 0, 6 * ps };
@@ -90,7 +79,6 @@ int main(void)
 	XT_ASSERT_PATTERN(p, len, 55, 0);
 	xt_detach(p);
 	xt_release(a);
-	xt_send_u64(fd, 1);
-	xt_wait_ok(pid);
+	xt_owner_stop(&o);
 	return 0;
 }

@@ -29,24 +29,12 @@ static size_t slurp(const char *path, char *buf, size_t max)
 int main(void)
 {
 	size_t ps = XT_PS, len = 64 * ps;
-	struct xt_chan ch;
-	int fd;
-	pid_t pid;
+	struct xt_owner o = { .len = len, .seed = 297, .mode = 0600 };
 	static char text[1 << 20];
 	char key[64];
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
-	if (pid == 0) {
-		char *buf = xt_map_anon(len);
-		fd = xt_chan_end(&ch, 1);
-		xt_fill(buf, len, 297, 0);
-		xt_send_u64(fd, xt_make(buf, len, 0600));
-		xt_expect_u64(fd, 1);
-		return 0;
-	}
-	fd = xt_chan_end(&ch, 0);
-	char *p = xt_attach(xt_get(xt_recv_u64(fd), XPMEM_RDWR), 0, len, NULL);
+	xt_owner_start(&o);
+	char *p = xt_get_attach(o.segid, XPMEM_RDWR, len, NULL);
 	XT_ASSERT_PATTERN(p, len, 297, 0);
 
 	XT_ASSERT(slurp("/proc/self/smaps", text, sizeof(text)) > 0);
@@ -67,7 +55,6 @@ int main(void)
 	close(pm);
 	XT_ASSERT_PATTERN(p, len, 297, 0);
 	xt_detach(p);
-	xt_send_u64(fd, 1);
-	xt_wait_ok(pid);
+	xt_owner_stop(&o);
 	return 0;
 }

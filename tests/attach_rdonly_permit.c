@@ -9,14 +9,11 @@
 int main(void)
 {
 	size_t ps = XT_PS, len = 8 * ps;
-	struct xt_owner o = { .len = len, .seed = 14, .mode = 0666 };
+	struct xt_owner o = { .len = len, .seed = 14, .mode = 0666,
+			      .final_seed = 14 };
 	size_t i;
 
-	if (xt_owner_fork(&o) == 0) {
-		xt_expect_u64(o.fd, 1);
-		XT_ASSERT_PATTERN(o.buf, len, 14, 0);
-		return 0;
-	}
+	xt_owner_start(&o);
 	char *p = xt_get_attach(o.segid, XPMEM_RDONLY, len, NULL);
 
 	/* write first (before any read fault), then read, then write */
@@ -42,7 +39,6 @@ int main(void)
 	}
 	XT_ASSERT_PATTERN(p, len, 14, 0);
 	xt_detach(p);
-	xt_send_u64(o.fd, 1);
-	xt_wait_ok(o.pid);
+	xt_owner_stop(&o);
 	return 0;
 }
