@@ -30,24 +30,21 @@ static int child(void *arg)
 int main(void)
 {
 	size_t ps = XT_PS;
-	struct xt_chan ch;
 	int fd;
 	pid_t pid;
 
 	len = 8 * ps;
-	xt_chan_init(&ch);
-	pid = xt_fork();
+	struct xt_owner o = { .len = len, .seed = 57, .mode = 0600 };
+
+	pid = xt_owner_fork(&o);
+	fd = o.fd;
 	if (pid == 0) {
-		char *buf = xt_map_anon(len);
-		fd = xt_chan_end(&ch, 1);
-		xt_fill(buf, len, 57, 0);
-		xt_send_u64(fd, xt_make(buf, len, 0600));
+		char *buf = o.buf;
 		xt_expect_u64(fd, 1);
 		XT_ASSERT_EQ(*(uint64_t *)buf, 0x77);
 		return 0;
 	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
+	xpmem_apid_t a = xt_get(o.segid, XPMEM_RDWR);
 	att = xt_attach(a, 0, len, NULL);
 	XT_ASSERT_PATTERN(att, len / 2, 57, 0);	/* half faulted in */
 

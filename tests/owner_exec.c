@@ -11,10 +11,9 @@
 int main(int argc, char **argv)
 {
 	size_t ps = XT_PS, len = 16 * ps;
-	struct xt_chan ch;
+	struct xt_owner o = { .len = len, .seed = 281, .mode = 0600 };
 	int fd;
 	pid_t pid;
-	uint64_t v;
 
 	if (argc == 3 && strcmp(argv[1], "--exec") == 0) {
 		/* the new image: tell the attacher, wait to be released */
@@ -23,14 +22,10 @@ int main(int argc, char **argv)
 		xt_expect_u64(fd, 3);
 		return 0;
 	}
-	xt_chan_init(&ch);
-	pid = xt_fork();
+	pid = xt_owner_fork(&o);
+	fd = o.fd;
 	if (pid == 0) {
-		char *buf = xt_map_anon(len);
 		char arg[16];
-		fd = xt_chan_end(&ch, 1);
-		xt_fill(buf, len, 281, 0);
-		xt_send_u64(fd, xt_make(buf, len, 0600));
 		xt_expect_u64(fd, 1);
 		/* keep the channel across exec */
 		int nfd = dup(fd);
@@ -39,19 +34,11 @@ int main(int argc, char **argv)
 		execl("/proc/self/exe", argv[0], "--exec", arg, (char *)NULL);
 		XT_FAIL("exec: %s", strerror(errno));
 	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_segid_t s = xt_recv_u64(fd);
-	char *p = xt_attach(xt_get(s, XPMEM_RDWR), 0, len, NULL);
+	char *p = xt_get_attach(o.segid, XPMEM_RDWR, len, NULL);
 	XT_ASSERT_PATTERN(p, len, 281, 0);
-	xt_send_u64(fd, 1);
-	xt_expect_u64(fd, 2);		/* the owner runs its new image */
-	for (size_t i = 0; i < len; i += ps) {
-		int sig = xt_probe_read(p + i, &v);
-		if (sig != SIGBUS)
-			XT_FAIL("page %zu after the owner's exec: %s, value 0x%llx",
-				i / ps, xt_signame(sig), (unsigned long long)v);
-	}
-	XT_FAILS(xpmem_get(s, XPMEM_RDWR, XPMEM_PERMIT_MODE, NULL));
+	xt_step(fd, 1);		/* then the owner runs its new image */
+	XT_ASSERT_HOLE(p, len, "after the owner's exec");
+	XT_FAILS(xpmem_get(o.segid, XPMEM_RDWR, XPMEM_PERMIT_MODE, NULL));
 	xt_detach(p);
 	xt_send_u64(fd, 3);
 	xt_wait_ok(pid);

@@ -62,21 +62,19 @@ static void *reader(void *arg)
 
 int main(void)
 {
-	struct xt_chan ch;
 	int fd, t;
 	pid_t pid;
 	pthread_t th[NT];
 
 	ps = XT_PS;
 	size_t len = NPAGES * ps;
-	xt_chan_init(&ch);
-	pid = xt_fork();
+	struct xt_owner o = { .len = len, .seed = 1, .mode = 0600,
+			      .nohugepage = 1 };
+
+	pid = xt_owner_fork(&o);
+	fd = o.fd;
 	if (pid == 0) {
-		char *buf = xt_map_anon(len);
-		fd = xt_chan_end(&ch, 1);
-		XT_OK(madvise(buf, len, MADV_NOHUGEPAGE));
-		xt_fill(buf, len, 1, 0);
-		xt_send_u64(fd, xt_make(buf, len, 0600));
+		char *buf = o.buf;
 		xt_expect_u64(fd, 1);
 		uint64_t r = 99;
 		for (int i = 0; i < OWNER_OPS; i++) {
@@ -89,8 +87,7 @@ int main(void)
 		xt_expect_u64(fd, 3);	/* stay alive until the readers stop */
 		return 0;
 	}
-	fd = xt_chan_end(&ch, 0);
-	att = xt_attach(xt_get(xt_recv_u64(fd), XPMEM_RDWR), 0, len, NULL);
+	att = xt_get_attach(o.segid, XPMEM_RDWR, len, NULL);
 	pthread_barrier_init(&bar, NULL, NT + 1);
 	for (t = 0; t < NT; t++)
 		XT_ASSERT_EQ(pthread_create(&th[t], NULL, reader,
@@ -100,8 +97,7 @@ int main(void)
 	pthread_barrier_wait(&bar);
 	xt_info("concurrent first touch of %d pages by %d threads: %.2f s",
 		NPAGES, NT, xt_now() - t0);
-	xt_send_u64(fd, 1);
-	xt_expect_u64(fd, 2);
+	xt_step(fd, 1);
 	stop = 1;
 	for (t = 0; t < NT; t++)
 		pthread_join(th[t], NULL);

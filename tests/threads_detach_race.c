@@ -47,7 +47,6 @@ static void *reader(void *arg)
 
 int main(void)
 {
-	struct xt_chan ch;
 	int fd, k;
 	pid_t pid;
 	pthread_t th;
@@ -55,21 +54,19 @@ int main(void)
 
 	ps = XT_PS;
 	size_t len = NPAGES * ps;
-	xt_chan_init(&ch);
-	pid = xt_fork();
+	struct xt_owner o = { .len = len, .seed = 3, .mode = 0600 };
+
+	pid = xt_owner_fork(&o);
+	fd = o.fd;
 	if (pid == 0) {
-		char *buf = xt_map_anon(len);
-		fd = xt_chan_end(&ch, 1);
-		xt_fill(buf, len, 3, 0);
-		xt_send_u64(fd, xt_make(buf, len, 0600));
+		char *buf = o.buf;
 		xt_expect_u64(fd, 1);
 		usleep(20000);
 		XT_OK(munmap(buf, len));
 		xt_expect_u64(fd, 2);
 		return 0;
 	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
+	xpmem_apid_t a = xt_get(o.segid, XPMEM_RDWR);
 
 	for (k = 0; k < ROUNDS; k++) {
 		att = xt_attach(a, 0, len, NULL);
