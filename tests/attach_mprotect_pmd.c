@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mprotect of an attachment mapped with 2 MiB entries: PROT_READ of the
+ * whole attachment keeps the reads (the owner's data) and makes writes
+ * raise SIGSEGV; PROT_READ | PROT_WRITE again makes writes work and
+ * reach the owner (the read-only 2 MiB entry is upgraded through a
+ * refault); mprotect of 4 KiB inside a 2 MiB entry is refused with
+ * EINVAL or leaves every page reading the right data. Skips where the
+ * kernel lacks huge PFN mappings (huge_mappings N) or the owner got no
+ * THP.
+ */
+#include "xt.h"
+
+#define HP (2 * XT_MiB)
+#define STATS "/sys/kernel/debug/xpmem/stats"
+#define HUGE_PARAM "/sys/module/xpmem/parameters/huge_mappings"
+
+/* Skip unless the module maps 2 MiB pages with 2 MiB entries. */
+static void require_huge_mappings(void)
+{
+	char v[8] = "";
+	FILE *f = fopen(HUGE_PARAM, "r");
+
+	if (!f)
+		xt_skip("no %s: the module has no 2 MiB mappings", HUGE_PARAM);
+	if (!fgets(v, sizeof(v), f))
+		v[0] = 0;
+	fclose(f);
+	if (v[0] != 'Y')
+		xt_skip("huge_mappings is %c: this kernel lacks huge PFN "
+			"mappings (4 KiB entries only)", v[0] ? v[0] : '?');
+	if (xt_proc_field(STATS, "pmd_mappings") < 0)
+		xt_skip("no pmd_mappings in %s", STATS);
+}
+
+static long pmd_mappings(void)
+{
+	return xt_proc_field(STATS, "pmd_mappings");
+}
+
+#define LEN (2 * HP)
+
+int main(void)
+{
+	size_t ps = XT_PS, i;
+	struct xt_chan ch;
+	long thp, before, after;
+	uint64_t v;
+	int fd, r;
+	pid_t pid;
+
+	require_huge_mappings();
+	xt_chan_init(&ch);
+	pid = xt_fork();
+	if (pid == 0) {
+		char *buf = xt_map_aligned(LEN, HP, PROT_READ | PROT_WRITE,
+					   MAP_PRIVATE | MAP_ANONYMOUS);
+
+		fd = xt_chan_end(&ch, 1);
+		if (madvise(buf, LEN, MADV_HUGEPAGE) != 0)
+			xt_info("MADV_HUGEPAGE: %s", strerror(errno));
+		xt_fill(buf, LEN, 200, 0);
+		xt_send_u64(fd, xt_make(buf, LEN, 0600));
+		xt_send_u64(fd, xt_proc_field("/proc/self/smaps_rollup",
+					      "AnonHugePages"));
+		xt_expect_u64(fd, 1);
+		XT_ASSERT_PATTERN(buf, LEN, 201, 0);
+		return 0;
+	}
+	fd = xt_chan_end(&ch, 0);
+	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
+
+	thp = xt_recv_u64(fd);
+	if (thp < (long)(LEN / 1024)) {
+		xt_send_u64(fd, 1);
+		xt_skip("the owner got %ld of %lu kB as THP", thp, LEN / 1024);
+	}
+	char *p = xt_attach(a, 0, LEN, NULL);
+
+	before = pmd_mappings();
+	XT_ASSERT_PATTERN(p, LEN, 200, 0);
+	after = pmd_mappings();
+	xt_info("pmd_mappings %ld -> %ld", before, after);
+	XT_ASSERT_GE(after - before, 2);
+
+	XT_OK(mprotect(p, LEN, PROT_READ));
+	XT_ASSERT_PATTERN(p, LEN, 200, 0);
+	for (i = 0; i < LEN; i += HP / 4)
+		XT_EXPECT_SIG(xt_probe_write(p + i, 1), SIGSEGV);
+	XT_ASSERT_PATTERN(p, LEN, 200, 0);
+
+	r = mprotect(p + HP / 2, ps, PROT_READ | PROT_WRITE);
+	xt_info("mprotect of 4 KiB inside a 2 MiB entry: %d (errno %d)", r,
+		r ? errno : 0);
+	if (r != 0)
+		XT_ASSERT_EQ(errno, EINVAL);
+	XT_ASSERT_PATTERN(p, LEN, 200, 0);
+
+	XT_OK(mprotect(p, LEN, PROT_READ | PROT_WRITE));
+	for (i = 0; i < LEN; i += ps)
+		XT_ASSERT_EQ(xt_probe_write(p + i, xt_pat(201, i)), 0);
+	xt_fill(p, LEN, 201, 0);
+	XT_ASSERT_PATTERN(p, LEN, 201, 0);
+	XT_ASSERT_EQ(xt_probe_read(p, &v), 0);
+	xt_info("after the writes: pmd_mappings %ld", pmd_mappings());
+	xt_detach(p);
+	xt_release(a);
+	xt_send_u64(fd, 1);
+	xt_wait_ok(pid);
+	return 0;
+}

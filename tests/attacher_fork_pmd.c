@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The attacher forks while it maps the owner's THP with 2 MiB entries:
+ * the child does not inherit the attachment (SIGSEGV there, as for
+ * 4 KiB entries) and its exit leaves the parent's attachment intact; the
+ * parent then exits with the 2 MiB entries still mapped (no detach) and
+ * the module's object counters go back to where they were. Skips where
+ * the kernel lacks huge PFN mappings (huge_mappings N) or the owner got
+ * no THP.
+ */
+#include "xt.h"
+
+#define HP (2 * XT_MiB)
+#define STATS "/sys/kernel/debug/xpmem/stats"
+#define HUGE_PARAM "/sys/module/xpmem/parameters/huge_mappings"
+
+/* Skip unless the module maps 2 MiB pages with 2 MiB entries. */
+static void require_huge_mappings(void)
+{
+	char v[8] = "";
+	FILE *f = fopen(HUGE_PARAM, "r");
+
+	if (!f)
+		xt_skip("no %s: the module has no 2 MiB mappings", HUGE_PARAM);
+	if (!fgets(v, sizeof(v), f))
+		v[0] = 0;
+	fclose(f);
+	if (v[0] != 'Y')
+		xt_skip("huge_mappings is %c: this kernel lacks huge PFN "
+			"mappings (4 KiB entries only)", v[0] ? v[0] : '?');
+	if (xt_proc_field(STATS, "pmd_mappings") < 0)
+		xt_skip("no pmd_mappings in %s", STATS);
+}
+
+static long pmd_mappings(void)
+{
+	return xt_proc_field(STATS, "pmd_mappings");
+}
+
+#define LEN (2 * HP)
+
+static int attacher(void *arg)
+{
+	xpmem_segid_t s = *(xpmem_segid_t *)arg;
+	xpmem_apid_t a = xt_get(s, XPMEM_RDWR);
+	char *p = xt_attach(a, 0, LEN, NULL);
+	long before = pmd_mappings(), after;
+	uint64_t v;
+	pid_t child;
+
+	XT_ASSERT_PATTERN(p, LEN, 230, 0);
+	after = pmd_mappings();
+	xt_info("pmd_mappings %ld -> %ld", before, after);
+	XT_ASSERT_GE(after - before, 2);
+	child = xt_fork();
+	if (child == 0) {
+		for (size_t i = 0; i < LEN; i += HP / 8)
+			XT_EXPECT_SIG(xt_probe_read(p + i, &v), SIGSEGV);
+		exit(0);
+	}
+	xt_wait_ok(child);
+	XT_ASSERT_PATTERN(p, LEN, 230, 0);
+	xt_fill(p, HP, 231, 0);
+	return 0;	/* exits with the attachment mapped */
+}
+
+int main(void)
+{
+	long att0 = xt_proc_field(STATS, "attachments");
+	long perm0 = xt_proc_field(STATS, "permits");
+	xpmem_segid_t s;
+	char *buf;
+	long thp;
+
+	require_huge_mappings();
+	buf = xt_map_aligned(LEN, HP, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS);
+	if (madvise(buf, LEN, MADV_HUGEPAGE) != 0)
+		xt_info("MADV_HUGEPAGE: %s", strerror(errno));
+	xt_fill(buf, LEN, 230, 0);
+	thp = xt_proc_field("/proc/self/smaps_rollup", "AnonHugePages");
+	if (thp < (long)(LEN / 1024))
+		xt_skip("the owner got %ld of %lu kB as THP", thp, LEN / 1024);
+	s = xt_make(buf, LEN, 0600);
+	xt_run(attacher, &s);
+	XT_ASSERT_PATTERN(buf, HP, 231, 0);
+	XT_ASSERT_PATTERN(buf + HP, HP, 230, HP);
+	XT_ASSERT_EQ(xt_proc_field(STATS, "attachments"), att0);
+	XT_ASSERT_EQ(xt_proc_field(STATS, "permits"), perm0);
+	xt_remove(s);
+	return 0;
+}

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Threads of the attacher fault the same THP-backed blocks concurrently
+ * (reads and writes of the owner's own values) while the owner drops
+ * whole 2 MiB blocks and single 4 KiB pages (MADV_DONTNEED, splitting
+ * its huge pages) and fills them again: 2 MiB and 4 KiB entries race for
+ * the same blocks of the attachment. Every word read must be the owner's
+ * value or zero (a dropped page not yet refilled), never anything else,
+ * and no kernel warning may appear. A fresh attachment every round so
+ * that blocks get 2 MiB entries again. Skips where the kernel lacks huge
+ * PFN mappings (huge_mappings N).
+ */
+#include "xt.h"
+
+#include <pthread.h>
+
+#define HP (2 * XT_MiB)
+#define STATS "/sys/kernel/debug/xpmem/stats"
+#define HUGE_PARAM "/sys/module/xpmem/parameters/huge_mappings"
+
+/* Skip unless the module maps 2 MiB pages with 2 MiB entries. */
+static void require_huge_mappings(void)
+{
+	char v[8] = "";
+	FILE *f = fopen(HUGE_PARAM, "r");
+
+	if (!f)
+		xt_skip("no %s: the module has no 2 MiB mappings", HUGE_PARAM);
+	if (!fgets(v, sizeof(v), f))
+		v[0] = 0;
+	fclose(f);
+	if (v[0] != 'Y')
+		xt_skip("huge_mappings is %c: this kernel lacks huge PFN "
+			"mappings (4 KiB entries only)", v[0] ? v[0] : '?');
+	if (xt_proc_field(STATS, "pmd_mappings") < 0)
+		xt_skip("no pmd_mappings in %s", STATS);
+}
+
+static long pmd_mappings(void)
+{
+	return xt_proc_field(STATS, "pmd_mappings");
+}
+
+#define NHP 4
+#define LEN (NHP * HP)
+#define THREADS 3
+#define ROUNDS 12
+#define SEED 220
+
+static char *att;
+static volatile int stop;
+static volatile int bad;
+static size_t ps;
+
+static void *hammer(void *arg)
+{
+	unsigned int r = (unsigned int)(uintptr_t)arg * 7919u + 1;
+
+	while (!stop) {
+		size_t off;
+		uint64_t v;
+
+		r = r * 1103515245u + 12345u;
+		off = ((size_t)(r >> 4) % (LEN / 8)) * 8;
+		if (xt_probe_read(att + off, &v) != 0) {
+			bad = 1;
+			break;
+		}
+		if (v != 0 && v != xt_pat(SEED, off)) {
+			xt_info("offset %#zx: 0x%llx", off, (unsigned long long)v);
+			bad = 1;
+			break;
+		}
+		if ((r & 0x300) == 0 && v != 0 &&
+		    xt_probe_write(att + off, v) != 0) {
+			bad = 1;
+			break;
+		}
+	}
+	return NULL;
+}
+
+int main(void)
+{
+	struct xt_chan ch;
+	long before;
+	int fd, k, t;
+	pid_t pid;
+
+	ps = XT_PS;
+	require_huge_mappings();
+	xt_set_timeout(200);
+	xt_chan_init(&ch);
+	pid = xt_fork();
+	if (pid == 0) {
+		char *buf = xt_map_aligned(LEN, HP, PROT_READ | PROT_WRITE,
+					   MAP_PRIVATE | MAP_ANONYMOUS);
+		unsigned int r = 5;
+
+		fd = xt_chan_end(&ch, 1);
+		if (madvise(buf, LEN, MADV_HUGEPAGE) != 0)
+			xt_info("MADV_HUGEPAGE: %s", strerror(errno));
+		xt_fill(buf, LEN, SEED, 0);
+		xt_send_u64(fd, xt_make(buf, LEN, 0600));
+		for (k = 0; k < ROUNDS; k++) {
+			double end;
+
+			xt_expect_u64(fd, 2 * k + 1);
+			end = xt_now() + 0.5;
+			while (xt_now() < end) {
+				size_t b, pg;
+
+				r = r * 1103515245u + 12345u;
+				b = (r >> 8) % NHP;
+				pg = (r >> 16) % (HP / ps);
+				if (r & 0x10) {
+					XT_OK(madvise(buf + b * HP, HP,
+						      MADV_DONTNEED));
+					xt_fill(buf + b * HP, HP, SEED, b * HP);
+				} else {
+					size_t o = b * HP + pg * ps;
+
+					XT_OK(madvise(buf + o, ps,
+						      MADV_DONTNEED));
+					xt_fill(buf + o, ps, SEED, o);
+				}
+			}
+			xt_send_u64(fd, 2 * k + 2);
+		}
+		XT_ASSERT_PATTERN(buf, LEN, SEED, 0);
+		return 0;
+	}
+	fd = xt_chan_end(&ch, 0);
+	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
+
+	before = pmd_mappings();
+	for (k = 0; k < ROUNDS && !bad; k++) {
+		pthread_t th[THREADS];
+
+		att = xt_attach(a, 0, LEN, NULL);
+		stop = 0;
+		for (t = 0; t < THREADS; t++)
+			XT_ASSERT_EQ(pthread_create(&th[t], NULL, hammer,
+						    (void *)(uintptr_t)(t + k * THREADS)),
+				     0);
+		xt_send_u64(fd, 2 * k + 1);
+		xt_expect_u64(fd, 2 * k + 2);
+		stop = 1;
+		for (t = 0; t < THREADS; t++)
+			pthread_join(th[t], NULL);
+		if (!bad)
+			XT_ASSERT_PATTERN(att, LEN, SEED, 0);
+		xt_detach(att);
+	}
+	xt_info("pmd_mappings %ld -> %ld over %d rounds", before,
+		pmd_mappings(), k);
+	XT_ASSERT_EQ(bad, 0);
+	XT_ASSERT_GT(pmd_mappings(), before);
+	xt_release(a);
+	xt_wait_ok(pid);
+	return 0;
+}
