@@ -18,29 +18,18 @@ int main(void)
 	fd = o.fd;
 	if (pid == 0) {
 		char *buf = xt_map_anon(len);
-		struct xt_chan cc;
-		int cfd;
+		struct xt_cow_witness child;
 
 		XT_OK(madvise(buf, len / 2, MADV_NOHUGEPAGE));
 		xt_fill(buf, len, 73, 0);
 		xt_send_u64(fd, xt_make(buf, len, 0600));
 		xt_expect_u64(fd, 1);
 
-		xt_chan_init(&cc);
-		pid_t child = xt_fork();
-		if (child == 0) {
-			cfd = xt_chan_end(&cc, 1);
-			xt_expect_u64(cfd, 1);
-			/* the copy of the time of the fork */
-			XT_ASSERT_PATTERN(buf, len, 73, 0);
-			return 0;
-		}
-		cfd = xt_chan_end(&cc, 0);
+		xt_cow_witness_fork(&child, buf, len, 73);
 		xt_fill(buf, len / 2, 74, 0);	/* COW break in the owner */
 		xt_step(fd, 2);
 		XT_ASSERT_PATTERN(buf, len, 75, 0);
-		xt_send_u64(cfd, 1);
-		xt_wait_ok(child);
+		xt_cow_witness_check(&child);
 		return 0;
 	}
 	char *p = xt_get_attach(xt_recv_u64(fd), XPMEM_RDWR, len, NULL);

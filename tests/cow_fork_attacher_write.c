@@ -23,26 +23,15 @@ static void round_(int fd, char *p, size_t len, int early, uint64_t seed)
 
 static void owner_round(int fd, char *buf, size_t len, uint64_t seed)
 {
-	struct xt_chan cc;
-	int cfd;
+	struct xt_cow_witness child;
 
 	xt_fill(buf, len, seed, 0);
 	xt_send_u64(fd, 10);
 	xt_expect_u64(fd, 1);
-	xt_chan_init(&cc);
-	pid_t child = xt_fork();
-	if (child == 0) {
-		cfd = xt_chan_end(&cc, 1);
-		xt_expect_u64(cfd, 1);
-		XT_ASSERT_PATTERN(buf, len, seed, 0);
-		exit(0);
-	}
-	cfd = xt_chan_end(&cc, 0);
+	xt_cow_witness_fork(&child, buf, len, seed);
 	xt_step(fd, 2);
 	XT_ASSERT_PATTERN(buf, len, seed + 1, 0);
-	xt_send_u64(cfd, 1);
-	xt_wait_ok(child);
-	close(cfd);
+	xt_cow_witness_check(&child);
 	xt_send_u64(fd, 4);
 }
 
