@@ -12,33 +12,25 @@
 
 int main(void)
 {
-	struct xt_chan ch[NO];
-	int fds[NO], k, j;
-	pid_t pids[NO];
+	struct xt_owner own[NO];
+	int k, j;
 	char *att[NO];
 	uint64_t v;
 
 	for (k = 0; k < NO; k++) {
-		xt_chan_init(&ch[k]);
-		pids[k] = xt_fork();
-		if (pids[k] == 0) {
+		own[k] = (struct xt_owner){ .len = LEN, .seed = 250 + k,
+					    .mode = 0600 };
+		if (xt_owner_fork(&own[k]) == 0) {
 			for (j = 0; j < k; j++)
-				close(fds[j]);
-			int fd = xt_chan_end(&ch[k], 1);
-			char *buf = xt_map_anon(LEN);
-			xt_fill(buf, LEN, 250 + k, 0);
-			xt_send_u64(fd, xt_make(buf, LEN, 0600));
-			xt_expect_u64(fd, 1);
-			XT_ASSERT_PATTERN(buf, LEN, 260 + k, 0);
-			xt_send_u64(fd, 2);
-			xt_expect_u64(fd, 3);
+				close(own[j].fd);
+			xt_expect_u64(own[k].fd, 1);
+			XT_ASSERT_PATTERN(own[k].buf, LEN, 260 + k, 0);
+			xt_step(own[k].fd, 2);
 			return 0;
 		}
-		fds[k] = xt_chan_end(&ch[k], 0);
 	}
 	for (k = 0; k < NO; k++)
-		att[k] = xt_attach(xt_get(xt_recv_u64(fds[k]), XPMEM_RDWR), 0,
-				   LEN, NULL);
+		att[k] = xt_get_attach(own[k].segid, XPMEM_RDWR, LEN, NULL);
 	/* interleaved first touches */
 	for (size_t o = 0; o < LEN; o += XT_PS)
 		for (k = 0; k < NO; k++)
@@ -49,12 +41,12 @@ int main(void)
 		xt_fill(att[k], LEN, 260 + k, 0);
 	}
 	for (k = 0; k < NO; k++)
-		xt_send_u64(fds[k], 1);
+		xt_send_u64(own[k].fd, 1);
 	for (k = 0; k < NO; k++)
-		xt_expect_u64(fds[k], 2);
+		xt_expect_u64(own[k].fd, 2);
 	/* owner 3 exits */
-	xt_send_u64(fds[3], 3);
-	xt_wait_ok(pids[3]);
+	xt_send_u64(own[3].fd, 3);
+	xt_wait_ok(own[3].pid);
 	XT_EXPECT_SIG(xt_probe_read(att[3], &v), SIGBUS);
 	for (k = 0; k < NO; k++)
 		if (k != 3)
@@ -62,8 +54,8 @@ int main(void)
 	for (k = 0; k < NO; k++) {
 		xt_detach(att[k]);
 		if (k != 3) {
-			xt_send_u64(fds[k], 3);
-			xt_wait_ok(pids[k]);
+			xt_send_u64(own[k].fd, 3);
+			xt_wait_ok(own[k].pid);
 		}
 	}
 	return 0;
