@@ -9,24 +9,22 @@
 int main(void)
 {
 	size_t ps = XT_PS, len = 8 * ps;
-	struct xt_chan ch;
+	struct xt_owner o = { 0 };	/* fills its memory itself */
 	int fd;
 	pid_t pid;
 	static const size_t offs[] = { 8, 104, 4000, 4096 + 1, 3 * 4096 + 2047 };
 	unsigned i;
 
-	xt_chan_init(&ch);
-	pid = xt_fork();
+	pid = xt_owner_fork(&o);
+	fd = o.fd;
 	if (pid == 0) {
 		unsigned char *buf = xt_map_anon(len);
-		fd = xt_chan_end(&ch, 1);
 		for (size_t k = 0; k < len; k++)
 			buf[k] = (unsigned char)(k * 13 + k / 4096);
 		xt_send_u64(fd, xt_make(buf, len, 0600));
 		xt_expect_u64(fd, 1);
 		return 0;
 	}
-	fd = xt_chan_end(&ch, 0);
 	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
 
 	for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
