@@ -36,7 +36,8 @@ outdir=$(cd "$outdir" && pwd)
 
 version=$(tr -d ' \n' < "$top/VERSION")
 src=$(mktemp -d "${TMPDIR:-/tmp}/xpmem-src.XXXXXX")
-say "source package from the committed tree"
+if [ "${XPMEM_WORKTREE:-0}" = 1 ]; then say "source package from the working tree (XPMEM_WORKTREE=1)"
+else say "source package from the committed tree"; fi
 "$top/packaging/make-debs.sh" "$src" -- -S -d > "$src.log" 2>&1 ||
 	{ tail -n 30 "$src.log"; rm -rf "$src"; fail "make-debs.sh -S"; }
 dsc=$(ls "$src"/xpmem_*.dsc | head -n1)

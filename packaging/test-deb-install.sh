@@ -22,7 +22,7 @@
 #   3. a consumer program builds and links with pkg-config xpmem, pkg-config
 #      cray-xpmem and CMake find_package(xpmem), and runs (xpmem_version()
 #      fails cleanly: no module can be loaded in a chroot);
-#   4. apt-get purge leaves no file of the packages, no DKMS tree and no
+#   4. apt-get purge leaves no file of the packages, no DKMS tree, no
 #      module behind.
 #
 # Packages: XPMEM_TEST_PKGS overrides the list. By default: xpmem-dkms,
@@ -220,5 +220,11 @@ mods=$(in_root find /lib/modules -name 'xpmem.ko*' 2>/dev/null || true)
 if in_root test -f "/lib/modules/$kver/modules.dep"; then
 	in_root grep -qw xpmem "/lib/modules/$kver/modules.dep" && fail "xpmem still in modules.dep of $kver"
 fi
-say "purge: no package file, no /var/lib/dkms/xpmem, no /usr/src/xpmem-*, no xpmem.ko left"
+# Nothing named after xpmem anywhere (dpkg's info files, DKMS build trees,
+# module directories, udev and modules-load files), apart from what this
+# test put in /tmp.
+named=$(in_root find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /tmp \) -prune \
+	-o -name '*xpmem*' -print 2>/dev/null || true)
+[ -z "$named" ] || fail "left after purge: $named"
+say "purge: no package file, no /var/lib/dkms/xpmem, no /usr/src/xpmem-*, no xpmem.ko, no file named *xpmem* left"
 say "PASS ($suite, kernel $kver)"
