@@ -11,6 +11,8 @@
 #   -m   use this prebuilt module instead of building one (single kernel)
 #   -t   only the tests whose names match this extended regex (plus the
 #        bed's own guest-env-check); also $XPMEM_VM_TESTS
+#   -n   name of the log directory <log-base>/<name>/ (default: the kernel's;
+#        one kernel), for a second test on the same kernel
 #
 # Environment: XPMEM_VM_MODULE=dkms|kbuild (how the module is built, default
 # dkms: the xpmem-dkms package installed in the kernel's root, the .ko DKMS
@@ -28,13 +30,13 @@
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
-kernels=() gdir= lbase= ko_override= tfilter=${XPMEM_VM_TESTS:-}
-while getopts k:g:l:m:t:h o; do
+kernels=() gdir= lbase= ko_override= tfilter=${XPMEM_VM_TESTS:-} lname=
+while getopts k:g:l:m:t:n:h o; do
     case $o in
     k) kernels+=("$OPTARG") ;; g) gdir=$OPTARG ;; l) lbase=$OPTARG ;;
-    t) tfilter=$OPTARG ;;
+    t) tfilter=$OPTARG ;; n) lname=$OPTARG ;;
     m) ko_override=$OPTARG ;;
-    *) sed -n "3,29p" "$0"; exit 2 ;;
+    *) sed -n "3,31p" "$0"; exit 2 ;;
     esac
 done
 [ ${#kernels[@]} -gt 0 ] || mapfile -t kernels < <(kconf_names)
@@ -129,7 +131,7 @@ run_kernel() {
     line=$(kconf_line "$k")
     [ -n "$line" ] || { log "unknown kernel '$k'"; return 1; }
     read -r _ root _ _ headers <<<"$line"
-    ldir="$lbase/$k"; mkdir -p "$ldir"
+    ldir="$lbase/${lname:-$k}"; mkdir -p "$ldir"
     rm -f "$ldir"/console.log "$ldir"/result.txt "$ldir"/summary.txt
     # The run list of this boot (filtered with -t / XPMEM_VM_TESTS).
     local rl="$ldir/runlist"
@@ -267,7 +269,7 @@ for k in "${kernels[@]}"; do
     if ! run_kernel "$k"; then
         rc=1
         # a kernel that could not even boot counts as one failure
-        [ -f "$lbase/$k/result.txt" ] || { tot_f=$((tot_f + 1)); echo "$k: could not run (see messages above)"; }
+        [ -f "$lbase/${lname:-$k}/result.txt" ] || { tot_f=$((tot_f + 1)); echo "$k: could not run (see messages above)"; }
     fi
 done
 [ "$tot_f" -gt 0 ] && rc=1
