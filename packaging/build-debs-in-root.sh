@@ -16,10 +16,12 @@
 # dpkg-buildpackage -b. The version gets the suffix ~<codename>1.
 # XPMEM_DEB_INDEP=1 builds xpmem-dkms alone (dpkg-buildpackage -A), which is
 # what the test bed needs; XPMEM_WORKTREE=1 (make-debs.sh) takes the working
-# tree instead of the committed one.
+# tree instead of the committed one. OVERLAY_UPPER=<dir> keeps the overlay's
+# upper layer (the installed build dependencies) in <dir> for the next build
+# (root-overlay.sh).
 set -euo pipefail
 
-[ $# -ge 1 ] || { sed -n '4,20p' "$0"; exit 2; }
+[ $# -ge 1 ] || { sed -n '4,23p' "$0"; exit 2; }
 top=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=packaging/root-overlay.sh
 . "$top/packaging/root-overlay.sh"
@@ -43,6 +45,7 @@ else say "source package from the committed tree"; fi
 dsc=$(ls "$src"/xpmem_*.dsc | head -n1)
 
 overlay_root "$root"
+rm -rf "$MNT/build"     # a kept layer (OVERLAY_UPPER) has the last build
 mkdir -p "$MNT/build"
 cp "$dsc" "$src"/xpmem_*.orig.tar.* "$src"/xpmem_*.debian.tar.* "$MNT/build/"
 rm -rf "$src" "$src.log"

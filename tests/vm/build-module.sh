@@ -212,7 +212,9 @@ dkms_install() (
                 if ! ls "$cache/$hash-$codename"/xpmem-dkms_*_all.deb >/dev/null 2>&1; then
                     echo "building xpmem-dkms in the $codename root (build-debs-in-root.sh, -A)"
                     rm -rf "$cache/$hash-$codename.tmp"
-                    XPMEM_WORKTREE=1 XPMEM_DEB_INDEP=1 \
+                    # Its build dependencies stay installed in a layer of
+                    # their own for the next source change.
+                    XPMEM_WORKTREE=1 XPMEM_DEB_INDEP=1 OVERLAY_UPPER="$(xpmem_cache)/dkms/build-$root" \
                         "$SRC_DIR/packaging/build-debs-in-root.sh" "$r" "$cache/$hash-$codename.tmp"
                     mv "$cache/$hash-$codename.tmp" "$cache/$hash-$codename"
                 fi
