@@ -456,7 +456,12 @@ vm_fault_t xpmem_huge_fault(struct vm_fault *vmf, unsigned int order)
 	bool wr;
 	int err;
 
-	if (order != PMD_ORDER || !READ_ONCE(xpmem_huge_mappings))
+	/*
+	 * Where a PMD leaf needs a deposited page table (some powerpc),
+	 * vmf_insert_pfn_pmd() allocates, which att->lock does not allow.
+	 */
+	if (order != PMD_ORDER || !READ_ONCE(xpmem_huge_mappings) ||
+	    arch_needs_pgtable_deposit())
 		return VM_FAULT_FALLBACK;
 	if (haddr < vma->vm_start || haddr + PMD_SIZE > vma->vm_end)
 		return VM_FAULT_FALLBACK;

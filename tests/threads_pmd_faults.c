@@ -62,7 +62,10 @@ static void *hammer(void *arg)
 
 		r = r * 1103515245u + 12345u;
 		off = ((size_t)(r >> 4) % (LEN / 8)) * 8;
-		if (xt_probe_read(att + off, &v) != 0) {
+		int sig = xt_probe_read(att + off, &v);
+
+		if (sig != 0) {
+			xt_info("read at offset %#zx: %s", off, xt_signame(sig));
 			bad = 1;
 			break;
 		}
@@ -71,8 +74,10 @@ static void *hammer(void *arg)
 			bad = 1;
 			break;
 		}
-		if ((r & 0x300) == 0 && v != 0 &&
-		    xt_probe_write(att + off, v) != 0) {
+		if ((r & 0x300) == 0 && v != 0)
+			sig = xt_probe_write(att + off, v);
+		if (sig != 0) {
+			xt_info("write at offset %#zx: %s", off, xt_signame(sig));
 			bad = 1;
 			break;
 		}
@@ -128,6 +133,8 @@ int main(void)
 			xt_send_u64(fd, 2 * k + 2);
 		}
 		XT_ASSERT_PATTERN(buf, LEN, SEED, 0);
+		/* stay until the attacher is done with the last round */
+		xt_expect_u64(fd, 2 * ROUNDS + 1);
 		return 0;
 	}
 	fd = xt_chan_end(&ch, 0);
@@ -157,6 +164,7 @@ int main(void)
 	XT_ASSERT_EQ(bad, 0);
 	XT_ASSERT_GT(pmd_mappings(), before);
 	xt_release(a);
+	xt_send_u64(fd, 2 * ROUNDS + 1);
 	xt_wait_ok(pid);
 	return 0;
 }
