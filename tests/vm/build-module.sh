@@ -135,7 +135,8 @@ dkms_module() {
         [ $rc = 0 ] || { tail -n 40 "$blog" >&2; die "$name: DKMS install failed (log: $blog)"; }
         have_ko=$(find_ko "$state/upper")
         [ -n "$have_ko" ] || { tail -n 30 "$blog" >&2; die "$name: no xpmem.ko from DKMS for $kver (log: $blog)"; }
-        printf '%s\n' "$want" > "$stamp"
+        # Keyed on the sources of the package installed (normally $hash).
+        printf 'src=%s root=%s kver=%s\n' "$(cat "$state/stamp.src")" "$rootid" "$kver" > "$stamp"
     fi
     local inroot=${have_ko#"$state/upper"}
     [ -L "$r/lib" ] && inroot=${inroot#/usr}    # merged /usr: as DKMS names it
@@ -193,39 +194,43 @@ dkms_install() (
     done
     if [ -z "$deb" ]; then
         # Host-built first (the host's dh_dkms); in the root if that does
-        # not fit its dkms.
+        # not fit its dkms.  A package set is filed under the hash of the
+        # sources it holds (they may change while it is built).
         mkdir -p "$cache"
-        (
-            flock 7
-            if ! ls "$cache/$hash"/xpmem-dkms_*_all.deb >/dev/null 2>&1; then
-                echo "building xpmem-dkms from the working tree (make-debs.sh -- -A)"
-                rm -rf "$cache/$hash.tmp"
-                XPMEM_WORKTREE=1 "$SRC_DIR/packaging/make-debs.sh" "$cache/$hash.tmp" -- -A
-                mv "$cache/$hash.tmp" "$cache/$hash"
-            fi
-        ) 7> "$cache/.lock"
-        cand=$(ls "$cache/$hash"/xpmem-dkms_"$ver"-*_all.deb | head -n 1)
-        if deb_fits "$cand" "$dkms_ver"; then deb=$cand
+        exec 7> "$cache/.lock"
+        flock 7
+        # Another kernel's run may have built it meanwhile.
+        for f in "$cache/$hash-$codename"/xpmem-dkms_*_all.deb "$cache/$hash"/xpmem-dkms_*_all.deb; do
+            [ -f "$f" ] && deb_fits "$f" "$dkms_ver" && { deb=$f; break; }
+        done
+    fi
+    if [ -z "$deb" ]; then
+        local tmp=$cache/.tmp.$$ got
+        rm -rf "$tmp"
+        echo "building xpmem-dkms from the working tree (make-debs.sh -- -A)"
+        XPMEM_WORKTREE=1 "$SRC_DIR/packaging/make-debs.sh" "$tmp" -- -A
+        deb=$(ls "$tmp"/xpmem-dkms_"$ver"-*_all.deb | head -n 1)
+        if ! deb_fits "$deb" "$dkms_ver"; then
+            echo "building xpmem-dkms in the $codename root (build-debs-in-root.sh, -A)"
+            rm -rf "$tmp"
+            # Its build dependencies stay installed in a layer of their own
+            # for the next source change.
+            XPMEM_WORKTREE=1 XPMEM_DEB_INDEP=1 OVERLAY_UPPER="$(xpmem_cache)/dkms/build-$root" \
+                "$SRC_DIR/packaging/build-debs-in-root.sh" "$r" "$tmp"
+            deb=$(ls "$tmp"/xpmem-dkms_"$ver"-*_all.deb | head -n 1)
+            got=$(deb_src_hash "$deb" "$ver")-$codename
         else
-            (
-                flock 7
-                if ! ls "$cache/$hash-$codename"/xpmem-dkms_*_all.deb >/dev/null 2>&1; then
-                    echo "building xpmem-dkms in the $codename root (build-debs-in-root.sh, -A)"
-                    rm -rf "$cache/$hash-$codename.tmp"
-                    # Its build dependencies stay installed in a layer of
-                    # their own for the next source change.
-                    XPMEM_WORKTREE=1 XPMEM_DEB_INDEP=1 OVERLAY_UPPER="$(xpmem_cache)/dkms/build-$root" \
-                        "$SRC_DIR/packaging/build-debs-in-root.sh" "$r" "$cache/$hash-$codename.tmp"
-                    mv "$cache/$hash-$codename.tmp" "$cache/$hash-$codename"
-                fi
-            ) 7> "$cache/.lock"
-            deb=$(ls "$cache/$hash-$codename"/xpmem-dkms_"$ver"-*_all.deb | head -n 1)
+            got=$(deb_src_hash "$deb" "$ver")
         fi
-        [ "$(deb_src_hash "$deb" "$ver")" = "$hash" ] ||
-            { echo "the package built ($deb) does not hold the current source tree"; exit 1; }
+        [ "${got%-"$codename"}" = "$hash" ] ||
+            echo "note: the sources changed during the package build; it holds source tree ${got%-"$codename"}"
+        rm -rf "$cache/$got"
+        mv "$tmp" "$cache/$got"
+        deb=$cache/$got/${deb##*/}
         # Keep the 8 newest package sets.
         ls -1dt "$cache"/*/ 2>/dev/null | tail -n +9 | while read -r d; do rm -rf "$d"; done
     fi
+    exec 7>&-
     echo "package: $deb"
     local files=("$deb") lib need_libc root_libc
     lib=$(ls "$(dirname "$deb")"/libxpmem0_"$(dpkg-deb -f "$deb" Version)"_*.deb 2>/dev/null | head -n 1 || true)
@@ -269,6 +274,7 @@ dkms_install() (
     [ "${vm%% *}" = "$kver" ] || { echo "$mko: vermagic '$vm', want $kver"; exit 1; }
     echo "module: $mko (vermagic $vm)"
     printf 'dkms-status=%s\n' "$(echo "$status" | grep "$kver" | head -n 1)" > "$state/stamp.status"
+    deb_src_hash "$deb" "$ver" > "$state/stamp.src"
 )
 
 mode=${XPMEM_VM_MODULE:-dkms}
