@@ -67,7 +67,6 @@ sync_src() {    # sync_src <dest dir>
 tree_id=$(printf '%s' "$SRC_DIR" | md5sum | cut -c1-10)
 JOBS=${XPMEM_JOBS:-2}
 
-
 # --- DKMS ---------------------------------------------------------------
 # tree_hash <dir>: hash of the file names and contents below <dir>.
 tree_hash() {
@@ -156,7 +155,9 @@ dkms_module() {
         echo "where=root $root ($r), DKMS layer $state/upper"
         echo "package=$pkg"
         echo "dkms-status=$dst"
-        [ "${have_ko%.ko}" = "$have_ko" ] && echo "note=decompressed from ${have_ko##*/} on the host"
+        if [ "${have_ko%.ko}" = "$have_ko" ]; then
+            echo "note=decompressed from ${have_ko##*/} on the host"
+        fi
     } > "$out/module-info"
     ko="$out/xpmem.ko"
 }
