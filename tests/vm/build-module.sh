@@ -206,7 +206,11 @@ dkms_install() (
         done
     fi
     if [ -z "$deb" ]; then
-        local tmp=$cache/.tmp.$$ got
+        local tmp=$cache/.tmp.$$ got t
+        for t in dpkg-buildpackage dh dh_dkms; do
+            command -v "$t" > /dev/null || { echo "building the xpmem-dkms package needs $t on the host" \
+                "(apt-get install dpkg-dev debhelper dh-dkms), or use XPMEM_VM_MODULE=kbuild"; exit 1; }
+        done
         rm -rf "$tmp"
         echo "building xpmem-dkms from the working tree (make-debs.sh -- -A)"
         XPMEM_WORKTREE=1 "$SRC_DIR/packaging/make-debs.sh" "$tmp" -- -A
