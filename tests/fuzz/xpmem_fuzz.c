@@ -27,10 +27,25 @@
  *   - a final sanity phase through libxpmem: make, get, attach, data
  *     in both directions, detach, release, remove.
  *
- * Usage: xpmem_fuzz [--ops N] [--seed S] [--seconds BUDGET] [--verbose]
- *                   [--check-records]
- * (env XPMEM_FUZZ_OPS, XPMEM_FUZZ_SEED, XPMEM_FUZZ_SECONDS; a budget of 0
- * means none). Exit 0 pass, 1 fail (seed printed), 77 skip.
+ * Usage: xpmem_fuzz [--ops N] [--seed S] [--workers W] [--heavy-div D]
+ *                   [--seconds BUDGET] [--verbose] [--check-records]
+ * (env XPMEM_FUZZ_OPS, XPMEM_FUZZ_SEED, XPMEM_FUZZ_WORKERS,
+ * XPMEM_FUZZ_HEAVY_DIV, XPMEM_FUZZ_SECONDS; a budget of 0 means none).
+ * Exit 0 pass, 1 fail (seed printed), 77 skip.
+ *
+ * Workers: W processes (default 2, the guest's vCPUs) run in parallel,
+ * each with its own descriptor, arena and peer, and share the N
+ * operations. Worker i uses seed S + i; its operations and arguments
+ * follow from that seed alone (and from the kernel's answers), so a
+ * failure of worker i replays alone with the line printed for it:
+ *   xpmem_fuzz --workers 1 --ops <its share> --seed <S + i> --heavy-div D
+ * What does not replay is the interleaving of the workers.
+ *
+ * Fork, reopen and peer restart (tens of ms each under KASAN) are drawn
+ * 1 in D times where the plain draw picks them, D = ceil(operations per
+ * worker / 50000) unless --heavy-div: a long run does as many of them as
+ * a 50000-operation one, the rest of its operations being cheap ones.
+ * The per-kind counts and (sampled) times are printed at the end.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -83,6 +98,7 @@ static long nops = -1;
 static double max_seconds = XPMEM_FUZZ_DEFAULT_SECONDS;
 static int verbose;
 static long opno;
+static int worker_id;
 
 /* ---- reporting ---------------------------------------------------------- */
 
@@ -114,8 +130,8 @@ static void fail_at(int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "FAIL [pid %d] (line %d, seed %" PRIu64 ", op %ld): %s\n",
-		(int)getpid(), line, seed, opno, buf);
+	fprintf(stderr, "FAIL [pid %d] (line %d, worker %d, seed %" PRIu64
+		", op %ld): %s\n", (int)getpid(), line, worker_id, seed, opno, buf);
 	fprintf(stderr, "last operations:\n");
 	for (long i = opno - HIST + 1; i <= opno; i++)
 		if (i >= 0 && hist[i % HIST][0])
@@ -246,12 +262,22 @@ static int pool_has(struct idpool *p, int64_t id)
 struct attm {
 	char *addr;
 	size_t size;
+	long vgen;	/* map_gen when last found exact */
 };
+/*
+ * Bumped after every operation that may change this process's mappings
+ * (all but GET, MAKE, VERSION/FORK_*, unknown commands, touches, timer),
+ * and while one runs (map_busy) nothing is taken on trust: a record found
+ * exact since the last bump still is.
+ */
+static long map_gen = 1;
+static int map_busy;
 
 static int fd = -1;
 static char *arena;		/* ARENA_PAGES pages, some exported */
 static char *argpage;		/* rw page for argument structs */
 static char *ropage;		/* read-only page with argument structs */
+static char *ropage_rw;		/* a writable view of the same page */
 static char *edge;		/* last page before an unmapped page */
 static char *unmapped;		/* a page-sized hole */
 static struct idpool segs, freed_segs, apids, freed_apids;
@@ -381,14 +407,11 @@ static void *arg_ptr(const void *s, size_t size, int *kind)
 	}
 	default: {
 		/* the in fields are readable, the out field is not writable */
-		char *p = ropage + rndn(8) * 64;
+		size_t o = rndn(8) * 64;
 		*kind = P_RO;
-		if (mprotect(ropage, PS, PROT_READ | PROT_WRITE) != 0)
-			FAIL("mprotect: %m");
-		memcpy(p, s, size);
-		if (mprotect(ropage, PS, PROT_READ) != 0)
-			FAIL("mprotect: %m");
-		return p;
+		/* written through the writable view of the same page */
+		memcpy(ropage_rw + o, s, size);
+		return ropage + o;
 	}
 	}
 }
@@ -442,6 +465,43 @@ static long do_ioctl(int k, unsigned long cmd, void *arg, int *err)
 
 /* ---- operations --------------------------------------------------------- */
 
+/*
+ * A new live segid or apid. The pools are bounded: when one is full, the
+ * id it drops is really removed or released first, so that no id of ours
+ * is alive without the fuzzer knowing it (one later picked from the freed
+ * ids or by a flipped bit would "succeed" where it must not). Apids are
+ * numbered per context, so after a reopen they repeat old ones.
+ */
+static void live_add(struct idpool *p, int64_t id)
+{
+	if (p->n == MAXIDS) {
+		int i = rndn(MAXIDS), e;
+		int64_t old = p->v[i];
+		long r;
+		if (p == &segs) {
+			struct xpmem_cmd_remove m = { .segid = old };
+			while ((r = do_ioctl(K_REMOVE, XPMEM_CMD_REMOVE, &m, &e)) < 0 &&
+			       e == EINTR)
+				;
+			pool_add(&freed_segs, old);
+		} else {
+			struct xpmem_cmd_release m = { .apid = old };
+			while ((r = do_ioctl(K_RELEASE, XPMEM_CMD_RELEASE, &m, &e)) < 0 &&
+			       e == EINTR)
+				;
+			pool_add(&freed_apids, old);
+		}
+		note("pool full: %s %" PRId64 " -> %ld %d",
+		     p == &segs ? "REMOVE" : "RELEASE", old, r, e);
+		if (r != 0)
+			FAIL("%s of our live id %" PRId64 " failed: errno %d",
+			     p == &segs ? "REMOVE" : "RELEASE", old, e);
+		p->v[i] = p->v[--p->n];
+		map_gen++;	/* did the release take attachments along? */
+	}
+	pool_add(p, id);
+}
+
 static void op_make(void)
 {
 	struct xpmem_cmd_make m = {
@@ -474,7 +534,7 @@ static void op_make(void)
 		if (m.permit_type != XPMEM_PERMIT_MODE || m.permit_value & ~0777ULL)
 			FAIL("MAKE accepted permit type %d value 0%llo",
 			     m.permit_type, (unsigned long long)m.permit_value);
-		pool_add(&segs, id);
+		live_add(&segs, id);
 	} else if (in_child && e != XPMEM_ERRNO_NOPROC) {
 		FAIL("MAKE on an inherited descriptor: errno %d, expected %d",
 		     e, XPMEM_ERRNO_NOPROC);
@@ -531,7 +591,7 @@ static void op_get(void)
 		int64_t id = ((struct xpmem_cmd_get *)p)->apid;
 		if (id <= 0)
 			FAIL("GET returned apid %" PRId64, id);
-		pool_add(&apids, id);
+		live_add(&apids, id);
 	} else if (in_child && e != XPMEM_ERRNO_NOPROC) {
 		FAIL("GET on an inherited descriptor: errno %d, expected %d",
 		     e, XPMEM_ERRNO_NOPROC);
@@ -563,8 +623,11 @@ static void op_release(void)
  * The mapping of /dev/xpmem (an attachment) containing addr: 1 with its
  * bounds, else 0.
  */
+static long n_maps;
+
 static int xpmem_vma(const void *addr, uintptr_t *lo_out, uintptr_t *hi_out)
 {
+	n_maps++;
 	FILE *f = fopen("/proc/self/maps", "re");
 	char line[512];
 	int found = 0;
@@ -596,14 +659,78 @@ static long n_stale;
 /* --check-records: verify every record after every operation (slow) */
 static int check_records;
 
-/* Does record i still describe exactly one attachment VMA? */
-static int att_record_ok(int i)
+/*
+ * /proc/self/map_files/<lo>-<hi> exists exactly when one mapping of a
+ * file spans [lo, hi): one readlink instead of reading and parsing the
+ * whole of /proc/self/maps (milliseconds under KASAN). Looking it up
+ * needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE; without, maps it is.
+ */
+static int map_files_ok = 1;
+
+static int att_record_ok_maps(int i)
 {
 	uintptr_t lo, hi;
 
 	return xpmem_vma(atts[i].addr, &lo, &hi) &&
 	       lo == (uintptr_t)atts[i].addr &&
 	       hi == (uintptr_t)atts[i].addr + atts[i].size;
+}
+
+static int att_record_ok_fast(int i);
+
+/*
+ * Does record i still describe exactly one attachment VMA? Every 64th
+ * answer of the fast path is compared with /proc/self/maps.
+ */
+static int timing;		/* the current operation is timed */
+static long n_rec_timed;
+static double t_rec;
+static double now_s(void);
+
+static long n_rec_trusted;
+
+static int att_record_ok(int i)
+{
+	static long calls;
+
+	if (!map_busy && atts[i].vgen == map_gen) {
+		n_rec_trusted++;
+		return 1;
+	}
+	if (!map_files_ok)
+		return att_record_ok_maps(i) && (atts[i].vgen = map_gen);
+	double t = timing ? now_s() : 0;
+	int r = att_record_ok_fast(i);
+	if (timing) {
+		t_rec += now_s() - t;
+		n_rec_timed++;
+	}
+	if (map_files_ok && calls++ % 64 == 0 && r != att_record_ok_maps(i))
+		FAIL("/proc/self/map_files and /proc/self/maps disagree about "
+		     "%p+0x%zx", atts[i].addr, atts[i].size);
+	if (r)
+		atts[i].vgen = map_gen;
+	return r;
+}
+
+static int att_record_ok_fast(int i)
+{
+	{
+		char path[64], link[64];
+		snprintf(path, sizeof(path), "/proc/self/map_files/%lx-%lx",
+			 (unsigned long)(uintptr_t)atts[i].addr,
+			 (unsigned long)((uintptr_t)atts[i].addr + atts[i].size));
+		ssize_t n = readlink(path, link, sizeof(link) - 1);
+		if (n >= 0) {
+			link[n] = 0;
+			/* the test of /proc/self/maps: the file's name */
+			return strstr(link, "xpmem") != NULL;
+		}
+		if (errno == ENOENT)
+			return 0;
+		map_files_ok = 0;	/* EPERM: no capability */
+	}
+	return att_record_ok_maps(i);
 }
 
 static void forget_att(int i)
@@ -695,7 +822,17 @@ static void op_attach(void)
 		atts[natts].addr = (char *)(uintptr_t)(va & ~(PS - 1));
 		atts[natts].size = ((m.offset & (PS - 1)) + m.size + PS - 1) &
 				   ~(PS - 1);
+		atts[natts].vgen = 0;
 		natts++;
+		/*
+		 * A one-page attachment may land in the hole kept for bad
+		 * argument pointers: unmapped again at once.
+		 */
+		if (atts[natts - 1].addr <= unmapped &&
+		    unmapped < atts[natts - 1].addr + atts[natts - 1].size) {
+			note("attachment in the hole %p: unmapped", unmapped);
+			unmap_att(natts - 1);
+		}
 	}
 }
 
@@ -925,16 +1062,20 @@ static void op_touch(void)
 	if (!natts)
 		return;
 	int i = rndn(natts);
-	/* never write through a stale record: it may be our own memory now */
-	if (!att_record_ok(i)) {
+	volatile char *p = atts[i].addr + rndn(atts[i].size);
+	int wr = rndn(2);
+	/*
+	 * Never write through a stale record: it may be our own memory now.
+	 * A read of whatever is there is harmless (a fault is caught).
+	 */
+	if (wr && !att_record_ok(i)) {
 		n_stale++;
 		note("stale attachment record %p+0x%zx", atts[i].addr,
 		     atts[i].size);
 		forget_att(i);
 		return;
 	}
-	volatile char *p = atts[i].addr + rndn(atts[i].size);
-	int sig = probe(p, rndn(2));
+	int sig = probe(p, wr);
 
 	note("touch %p -> signal %d", (void *)p, sig);
 	n_touch++;
@@ -1009,9 +1150,9 @@ static void op_fork(void)
 /* The peer: another process owning two segments and a permit. */
 static void peer_start(void)
 {
-	int pfd[2];
+	int pfd[2], rfd[2];
 
-	if (pipe(pfd) != 0)
+	if (pipe(pfd) != 0 || pipe(rfd) != 0)
 		FAIL("pipe: %m");
 	ST(&PP->ready, 0);
 	peer_pid = fork();
@@ -1022,6 +1163,7 @@ static void peer_start(void)
 		timer_set(0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(pfd[1]);
+		close(rfd[0]);
 		close(fd);
 		int pf = open("/dev/xpmem", O_RDWR | O_CLOEXEC);
 		char *mem = mmap(NULL, 16 * PS, PROT_READ | PROT_WRITE,
@@ -1044,18 +1186,27 @@ static void peer_start(void)
 			_exit(1);
 		PP->apid = g.apid;
 		ST(&PP->ready, 1);
+		if (write(rfd[1], "r", 1) != 1)
+			_exit(1);
+		close(rfd[1]);
 		/* wait for the end (EOF) */
 		while (read(pfd[0], &c, 1) != 0)
 			;
 		_exit(0);
 	}
 	close(pfd[0]);
+	close(rfd[1]);
 	peer_pipe = pfd[1];
-	while (!LD(&PP->ready)) {
-		int st;
-		if (waitpid(peer_pid, &st, WNOHANG) == peer_pid)
-			FAIL("peer died at start: status 0x%x", st);
-		usleep(1000);
+	/* a byte when it is ready, EOF if it died first */
+	char c;
+	ssize_t n;
+	while ((n = read(rfd[0], &c, 1)) < 0 && errno == EINTR)
+		;
+	close(rfd[0]);
+	if (n != 1 || !LD(&PP->ready)) {
+		int st = 0;
+		waitpid(peer_pid, &st, 0);
+		FAIL("peer died at start: status 0x%x", st);
 	}
 	n_peer++;
 }
@@ -1073,43 +1224,179 @@ static void peer_stop(void)
 	/* its ids are stale now (kept in PP as "freed ids of another process") */
 }
 
+/* operation kinds, for the per-kind counts and times */
+enum { O_MAKE, O_REMOVE, O_GET, O_RELEASE, O_ATTACH, O_DETACH, O_SIMPLE,
+       O_UNKNOWN, O_MM, O_TOUCH, O_FORK, O_REOPEN, O_PEER, O_TIMER,
+       O_MAKEGET, O_NR };
+static const char *const oname[O_NR] = {
+	"make", "remove", "get", "release", "attach", "detach",
+	"version/fork-cmd", "unknown-cmd", "mm", "touch", "fork", "reopen",
+	"peer-restart", "timer", "make+get",
+};
+static long o_cnt[O_NR], o_timed[O_NR];
+static double o_sec[O_NR];
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void op_makeget(void)
+{
+	/* export some of the arena the regular way, to get real ids */
+	struct xpmem_cmd_make m = {
+		.vaddr = (uintptr_t)arena + rndn(ARENA_PAGES / 2) * PS,
+		.size = (1 + rndn(ARENA_PAGES / 2)) * PS,
+		.permit_type = XPMEM_PERMIT_MODE, .permit_value = 0666,
+	};
+	int e;
+	if (do_ioctl(K_MAKE, XPMEM_CMD_MAKE, &m, &e) == 0) {
+		live_add(&segs, m.segid);
+		struct xpmem_cmd_get g = { .segid = m.segid, .flags = XPMEM_RDWR };
+		if (do_ioctl(K_GET, XPMEM_CMD_GET, &g, &e) == 0)
+			live_add(&apids, g.apid);
+	}
+	note("make+get -> errno %d", e);
+}
+
+static void op_timer(void)
+{
+	long us = rndn(3) ? 0 : 500 + rndn(5000);
+	note("timer %ld us", us);
+	timer_set(us);
+}
+
+static void op_peer(void)
+{
+	note("peer restart");
+	peer_stop();
+	peer_start();
+}
+
+/*
+ * Fork, reopen and peer restart cost tens of milliseconds each on a
+ * KASAN+lockdep kernel under TCG, a hundred times a plain ioctl. A worker
+ * doing more than HEAVY_SPAN operations draws them 1 in heavy_div times
+ * (heavy_div = ceil(its operations / HEAVY_SPAN); the other draws pick a
+ * cheap operation), so a long run does as many of them as a run of
+ * HEAVY_SPAN operations per worker: bounded per run, not per operation,
+ * and still decided by the seed alone.
+ */
+#define HEAVY_SPAN 50000
+static long heavy_div = 0;	/* 0: from the number of operations */
+
+/* Per-kind times are measured on every 16th cheap operation (and every
+ * heavy one) and scaled: the guest clock (HPET under TCG) is a syscall. */
+#define TSAMPLE 16
+
 static void one_op(void)
 {
 	unsigned k = rndn(1000);
+	int o;
 
-	if (k < 110) op_make();
-	else if (k < 170) op_remove();
-	else if (k < 320) op_get();
-	else if (k < 370) op_release();
-	else if (k < 550) op_attach();
-	else if (k < 640) op_detach();
-	else if (k < 680) op_simple();
-	else if (k < 760) op_unknown();
-	else if (k < 850) op_mm();
-	else if (k < 960) op_touch();
-	else if (in_child) return;
-	else if (k < 970) op_fork();
-	else if (k < 978) op_reopen();
-	else if (k < 981) { note("peer restart"); peer_stop(); peer_start(); }
-	else if (k < 990) {
-		long us = rndn(3) ? 0 : 500 + rndn(5000);
-		note("timer %ld us", us);
-		timer_set(us);
-	} else {
-		/* export some of the arena the regular way, to get real ids */
-		struct xpmem_cmd_make m = {
-			.vaddr = (uintptr_t)arena + rndn(ARENA_PAGES / 2) * PS,
-			.size = (1 + rndn(ARENA_PAGES / 2)) * PS,
-			.permit_type = XPMEM_PERMIT_MODE, .permit_value = 0666,
-		};
-		int e;
-		if (do_ioctl(K_MAKE, XPMEM_CMD_MAKE, &m, &e) == 0) {
-			pool_add(&segs, m.segid);
-			struct xpmem_cmd_get g = { .segid = m.segid, .flags = XPMEM_RDWR };
-			if (do_ioctl(K_GET, XPMEM_CMD_GET, &g, &e) == 0)
-				pool_add(&apids, g.apid);
+	if (in_child && k >= 960)
+		return;
+	if (k >= 960 && k < 981 && heavy_div > 1 && rndn(heavy_div))
+		k = rndn(960);		/* thinned: a cheap operation instead */
+	if (k < 110) o = O_MAKE;
+	else if (k < 170) o = O_REMOVE;
+	else if (k < 320) o = O_GET;
+	else if (k < 370) o = O_RELEASE;
+	else if (k < 550) o = O_ATTACH;
+	else if (k < 640) o = O_DETACH;
+	else if (k < 680) o = O_SIMPLE;
+	else if (k < 760) o = O_UNKNOWN;
+	else if (k < 850) o = O_MM;
+	else if (k < 960) o = O_TOUCH;
+	else if (k < 970) o = O_FORK;
+	else if (k < 978) o = O_REOPEN;
+	else if (k < 981) o = O_PEER;
+	else if (k < 990) o = O_TIMER;
+	else o = O_MAKEGET;
+
+	int timed = !in_child && (o == O_FORK || o == O_REOPEN ||
+				  o == O_PEER || opno % TSAMPLE == 0);
+	double t = timed ? now_s() : 0;
+	timing = timed;
+	int maps_op = o != O_GET && o != O_MAKE && o != O_SIMPLE &&
+		      o != O_UNKNOWN && o != O_TOUCH && o != O_TIMER &&
+		      o != O_MAKEGET;
+	map_busy = maps_op;
+	switch (o) {
+	case O_MAKE: op_make(); break;
+	case O_REMOVE: op_remove(); break;
+	case O_GET: op_get(); break;
+	case O_RELEASE: op_release(); break;
+	case O_ATTACH: op_attach(); break;
+	case O_DETACH: op_detach(); break;
+	case O_SIMPLE: op_simple(); break;
+	case O_UNKNOWN: op_unknown(); break;
+	case O_MM: op_mm(); break;
+	case O_TOUCH: op_touch(); break;
+	case O_FORK: op_fork(); break;
+	case O_REOPEN: op_reopen(); break;
+	case O_PEER: op_peer(); break;
+	case O_TIMER: op_timer(); break;
+	default: op_makeget(); break;
+	}
+	timing = 0;
+	map_busy = 0;
+	if (maps_op)
+		map_gen++;
+	if (!in_child) {
+		o_cnt[o]++;
+		if (timed) {
+			o_sec[o] += now_s() - t;
+			o_timed[o]++;
 		}
-		note("make+get -> errno %d", e);
+	}
+}
+
+/* What a worker reports to the main process (shared memory). */
+struct wreport {
+	uint64_t seed;
+	long ops, done, heavy_div;
+	double secs;
+	long k_ok[K_NR], k_err[K_NR];
+	long o_cnt[O_NR], o_timed[O_NR];
+	double o_sec[O_NR];
+	long eintr, efault, forks, reopens, peers, touches, touch_sig, alarms,
+	     stale, maps_reads, rec_timed, rec_trusted;
+	double rec_sec;
+	int finished;
+};
+static struct wreport *rep;	/* this worker's slot */
+#ifndef XPMEM_FUZZ_DEFAULT_WORKERS
+#define XPMEM_FUZZ_DEFAULT_WORKERS 2
+#endif
+static int nworkers = XPMEM_FUZZ_DEFAULT_WORKERS;
+
+static void print_report(const char *who, const struct wreport *r)
+{
+	printf("# %s: %ld operations in %.1f s: %.0f ops/s (seed %" PRIu64
+	       ", heavy 1/%ld)\n", who, r->done, r->secs,
+	       r->done / (r->secs > 0 ? r->secs : 1), r->seed, r->heavy_div);
+	for (int k = 0; k < K_NR; k++)
+		printf("#   %-16s ok %-8ld failed %ld\n", kname[k], r->k_ok[k],
+		       r->k_err[k]);
+	printf("#   EINTR %ld, EFAULT %ld, forks %ld, reopens %ld, peers %ld, "
+	       "touches %ld (signal %ld), SIGALRMs %ld, stale attachment "
+	       "records %ld, /proc/self/maps reads %ld\n",
+	       r->eintr, r->efault, r->forks, r->reopens, r->peers, r->touches,
+	       r->touch_sig, r->alarms, r->stale, r->maps_reads);
+	printf("#   attachment record checks: %.0f us each (%ld timed); %ld "
+	       "trusted (no mapping change since the last check)\n",
+	       r->rec_timed ? r->rec_sec * 1e6 / r->rec_timed : 0.0,
+	       r->rec_timed, r->rec_trusted);
+	printf("#   %-16s %9s %9s %9s\n", "operation", "count", "~seconds",
+	       "us/op");
+	for (int o = 0; o < O_NR; o++) {
+		double us = r->o_timed[o] ? r->o_sec[o] * 1e6 / r->o_timed[o] : 0;
+		printf("#   %-16s %9ld %9.1f %9.0f\n", oname[o], r->o_cnt[o],
+		       us * r->o_cnt[o] / 1e6, us);
 	}
 }
 
@@ -1118,12 +1405,16 @@ static int worker(void)
 	char *m;
 
 	install_handlers();
+	PP = mmap(NULL, PS, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		  -1, 0);
+	if (PP == MAP_FAILED)
+		FAIL("mmap: %m");
 	fd = open("/dev/xpmem", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		FAIL("open /dev/xpmem: %m");
 	arena = mmap(NULL, ARENA_PAGES * PS, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	m = mmap(NULL, 6 * PS, PROT_READ | PROT_WRITE,
+	m = mmap(NULL, 7 * PS, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (arena == MAP_FAILED || m == MAP_FAILED)
 		FAIL("mmap: %m");
@@ -1132,29 +1423,39 @@ static int worker(void)
 	ropage = m + PS;
 	edge = m + 2 * PS;
 	unmapped = m + 3 * PS;
+	/*
+	 * ropage: a read-only view of a memfd page, ropage_rw a writable one
+	 * (m + 5 pages), both at fixed places: nothing else may be mapped
+	 * into the hole.
+	 */
+	ropage_rw = m + 5 * PS;
+	int mfd = memfd_create("xpmem_fuzz-ro", MFD_CLOEXEC);
+	if (mfd < 0 || ftruncate(mfd, PS) != 0)
+		FAIL("memfd_create: %m");
+	if (mmap(ropage, PS, PROT_READ, MAP_SHARED | MAP_FIXED, mfd, 0) != ropage ||
+	    mmap(ropage_rw, PS, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 mfd, 0) != ropage_rw)
+		FAIL("mmap memfd: %m");
+	close(mfd);
 	munmap(unmapped, PS);
-	mprotect(ropage, PS, PROT_READ);
 
 	peer_start();
-	double t0 = 0;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	t0 = ts.tv_sec + ts.tv_nsec / 1e9;
+	double t0 = now_s();
 	long done = nops;
+	long progress = nops >= 200000 ? nops / 10 : 0;
 	for (opno = 0; opno < nops; opno++) {
-		if (max_seconds > 0 && (opno & 255) == 0) {
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			if (ts.tv_sec + ts.tv_nsec / 1e9 - t0 > max_seconds) {
-				done = opno;
-				printf("# time budget of %.0f s reached after %ld "
-				       "of %ld operations\n", max_seconds, done,
-				       nops);
-				break;
-			}
+		if (max_seconds > 0 && (opno & 255) == 0 &&
+		    now_s() - t0 > max_seconds) {
+			done = opno;
+			printf("# worker %d: time budget of %.0f s reached after "
+			       "%ld of %ld operations\n", worker_id, max_seconds,
+			       done, nops);
+			break;
 		}
 		one_op();
 		if (check_records) {
 			/* find the operation after which a record went stale */
+			map_busy = 1;	/* nothing on trust */
 			for (int i = 0; i < natts; i++) {
 				if (att_record_ok(i))
 					continue;
@@ -1164,28 +1465,36 @@ static int worker(void)
 				n_stale++;
 				forget_att(i--);
 			}
+			map_busy = 0;
 		}
-		if (verbose && opno % 10000 == 0)
+		if (progress && opno && opno % progress == 0)
+			printf("# worker %d: %ld operations, %.0f s\n",
+			       worker_id, opno, now_s() - t0);
+		else if (verbose && opno % 10000 == 0)
 			fprintf(stderr, "# %ld ops\n", opno);
 	}
 	timer_set(0);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	double dt = ts.tv_sec + ts.tv_nsec / 1e9 - t0;
+	double dt = now_s() - t0;
 	peer_stop();
 
-	printf("# %ld operations in %.1f s: %.0f ops/s (seed %" PRIu64 ")\n",
-	       done, dt, done / (dt > 0 ? dt : 1), seed);
-	for (int k = 0; k < K_NR; k++)
-		printf("#   %-16s ok %-8ld failed %ld\n", kname[k], k_ok[k], k_err[k]);
-	printf("#   EINTR %ld, EFAULT %ld, mm ops %ld, forks %ld, reopens %ld, "
-	       "peers %ld, touches %ld (signal %ld), SIGALRMs %ld, stale "
-	       "attachment records %ld\n",
-	       n_eintr, n_efault, n_mm, n_fork, n_reopen, n_peer, n_touch,
-	       n_touch_sig, (long)alarms, n_stale);
+	rep->done = done;
+	rep->secs = dt;
+	memcpy(rep->k_ok, k_ok, sizeof(k_ok));
+	memcpy(rep->k_err, k_err, sizeof(k_err));
+	memcpy(rep->o_cnt, o_cnt, sizeof(o_cnt));
+	memcpy(rep->o_timed, o_timed, sizeof(o_timed));
+	memcpy(rep->o_sec, o_sec, sizeof(o_sec));
+	rep->eintr = n_eintr; rep->efault = n_efault; rep->forks = n_fork;
+	rep->reopens = n_reopen; rep->peers = n_peer; rep->touches = n_touch;
+	rep->touch_sig = n_touch_sig; rep->alarms = alarms;
+	rep->stale = n_stale; rep->maps_reads = n_maps;
+	rep->rec_timed = n_rec_timed; rep->rec_sec = t_rec;
+	rep->rec_trusted = n_rec_trusted;
 	if (done >= 1000 && (k_ok[K_MAKE] == 0 || k_ok[K_GET] == 0 ||
 			     k_ok[K_ATTACH] == 0 || k_ok[K_DETACH] == 0))
 		FAIL("some command never succeeded: the fuzzer did not reach "
 		     "the driver's main paths");
+	ST(&rep->finished, 1);
 	return 0;
 }
 
@@ -1281,6 +1590,10 @@ int main(int argc, char **argv)
 		nops = atol(e);
 	if ((e = getenv("XPMEM_FUZZ_SECONDS")))
 		max_seconds = atof(e);
+	if ((e = getenv("XPMEM_FUZZ_WORKERS")))
+		nworkers = atoi(e);
+	if ((e = getenv("XPMEM_FUZZ_HEAVY_DIV")))
+		heavy_div = atol(e);
 	if ((e = getenv("XPMEM_FUZZ_SEED"))) {
 		seed = strtoull(e, NULL, 0);
 		have_seed = 1;
@@ -1297,8 +1610,13 @@ int main(int argc, char **argv)
 			check_records = 1;
 		else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
 			max_seconds = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--workers") && i + 1 < argc)
+			nworkers = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--heavy-div") && i + 1 < argc)
+			heavy_div = atol(argv[++i]);
 		else {
 			fprintf(stderr, "usage: xpmem_fuzz [--ops N] [--seed S] "
+				"[--workers W] [--heavy-div D] "
 				"[--seconds BUDGET] [--verbose] "
 				"[--check-records]\n");
 			return 2;
@@ -1306,6 +1624,10 @@ int main(int argc, char **argv)
 	}
 	if (nops < 0)
 		nops = XPMEM_FUZZ_DEFAULT_OPS;
+	if (nworkers < 1 || nworkers > 16 || heavy_div < 0) {
+		fprintf(stderr, "xpmem_fuzz: 1 to 16 workers, heavy-div >= 0\n");
+		return 2;
+	}
 #ifdef XPMEM_FUZZ_CHECK_RECORDS
 	check_records = 1;
 #endif
@@ -1315,34 +1637,134 @@ int main(int argc, char **argv)
 		seed = ((uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec ^
 			(uint64_t)getpid() << 16) & 0xffffffffULL;
 	}
-	rs = seed;
+	const uint64_t seed0 = seed;
 	setvbuf(stdout, NULL, _IONBF, 0);
-	printf("# xpmem_fuzz: seed %" PRIu64 ", %ld operations\n", seed, nops);
-	printf("# replay: xpmem_fuzz --ops %ld --seed %" PRIu64 "\n", nops, seed);
+	printf("# xpmem_fuzz: seed %" PRIu64 ", %ld operations, %d worker%s, "
+	       "time budget %.0f s\n", seed0, nops, nworkers,
+	       nworkers > 1 ? "s" : "", max_seconds);
 	if (access("/dev/xpmem", R_OK | W_OK) != 0) {
 		printf("SKIP: /dev/xpmem: %m\n");
 		return 77;
 	}
-	PP = mmap(NULL, PS, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-		  -1, 0);
-	if (PP == MAP_FAILED)
+	/*
+	 * Worker i runs its share of the operations with seed S + i: its
+	 * sequence of operations and arguments depends on that seed alone
+	 * (and on what the kernel answers), so it replays on its own with
+	 * --workers 1 --ops <its share> --seed <its seed>. The interleaving
+	 * of the workers is up to the scheduler and does not replay.
+	 */
+	struct wreport *reps = mmap(NULL, nworkers * sizeof(*reps),
+				    PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (reps == MAP_FAILED)
 		FAIL("mmap: %m");
+	for (int i = 0; i < nworkers; i++) {
+		struct wreport *r = &reps[i];
+		r->seed = seed0 + i;
+		r->ops = nops / nworkers + (i < nops % nworkers);
+		r->heavy_div = heavy_div ? heavy_div :
+			       (r->ops + HEAVY_SPAN - 1) / HEAVY_SPAN;
+		if (r->heavy_div < 1)
+			r->heavy_div = 1;
+		printf("# worker %d: seed %" PRIu64 ", %ld operations, heavy "
+		       "operations thinned 1/%ld; replay: xpmem_fuzz --workers 1 "
+		       "--ops %ld --seed %" PRIu64 " --heavy-div %ld\n", i,
+		       r->seed, r->ops, r->heavy_div, r->ops, r->seed,
+		       r->heavy_div);
+	}
 
 	struct stats s0 = read_stats();
-	pid_t pid = fork();
-	if (pid < 0)
-		FAIL("fork: %m");
-	if (pid == 0)
-		_exit(worker());
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
+	pid_t pids[16];
+	for (int i = 0; i < nworkers; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			FAIL("fork: %m");
+		if (pids[i] == 0) {
+			worker_id = i;
+			rep = &reps[i];
+			seed = rep->seed;
+			rs = seed;
+			nops = rep->ops;
+			heavy_div = rep->heavy_div;
+			_exit(worker());
+		}
+	}
+	int failed = -1, st, fst = 0;
+	for (int left = nworkers; left > 0;) {
+		pid_t w = waitpid(-1, &st, 0);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
 			FAIL("waitpid: %m");
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		printf("FAIL: worker status 0x%x (%s %d); replay: xpmem_fuzz "
-		       "--ops %ld --seed %" PRIu64 "\n", st,
-		       WIFSIGNALED(st) ? "signal" : "exit",
-		       WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st), nops, seed);
+		}
+		int i;
+		for (i = 0; i < nworkers && pids[i] != w; i++)
+			;
+		if (i == nworkers)
+			continue;
+		left--;
+		pids[i] = 0;
+		if ((!WIFEXITED(st) || WEXITSTATUS(st) != 0) && failed < 0) {
+			failed = i;
+			fst = st;
+			/* the others are stopped: the failure is what counts */
+			for (int j = 0; j < nworkers; j++)
+				if (pids[j] > 0)
+					kill(pids[j], SIGKILL);
+		}
+	}
+	if (failed >= 0) {
+		printf("FAIL: worker %d status 0x%x (%s %d); replay: xpmem_fuzz "
+		       "--workers 1 --ops %ld --seed %" PRIu64 " --heavy-div %ld "
+		       "(the whole run: --workers %d --ops %ld --seed %" PRIu64
+		       ")\n", failed, fst,
+		       WIFSIGNALED(fst) ? "signal" : "exit",
+		       WIFSIGNALED(fst) ? WTERMSIG(fst) : WEXITSTATUS(fst),
+		       reps[failed].ops, reps[failed].seed,
+		       reps[failed].heavy_div, nworkers, nops, seed0);
+		return 1;
+	}
+	/* the totals */
+	struct wreport tot;
+	memset(&tot, 0, sizeof(tot));
+	tot.seed = seed0;
+	tot.heavy_div = reps[0].heavy_div;
+	for (int i = 0; i < nworkers; i++) {
+		struct wreport *r = &reps[i];
+		char who[32];
+		if (!r->finished) {
+			printf("FAIL: worker %d exited without its report\n", i);
+			return 1;
+		}
+		if (nworkers > 1) {
+			snprintf(who, sizeof(who), "worker %d", i);
+			printf("# %s: %ld operations in %.1f s: %.0f ops/s (seed "
+			       "%" PRIu64 ")\n", who, r->done, r->secs,
+			       r->done / (r->secs > 0 ? r->secs : 1), r->seed);
+		}
+		tot.done += r->done;
+		if (r->secs > tot.secs)
+			tot.secs = r->secs;
+		for (int k = 0; k < K_NR; k++) {
+			tot.k_ok[k] += r->k_ok[k];
+			tot.k_err[k] += r->k_err[k];
+		}
+		for (int o = 0; o < O_NR; o++) {
+			tot.o_cnt[o] += r->o_cnt[o];
+			tot.o_timed[o] += r->o_timed[o];
+			tot.o_sec[o] += r->o_sec[o];
+		}
+		tot.eintr += r->eintr; tot.efault += r->efault;
+		tot.forks += r->forks; tot.reopens += r->reopens;
+		tot.peers += r->peers; tot.touches += r->touches;
+		tot.touch_sig += r->touch_sig; tot.alarms += r->alarms;
+		tot.stale += r->stale; tot.maps_reads += r->maps_reads;
+		tot.rec_timed += r->rec_timed; tot.rec_sec += r->rec_sec;
+		tot.rec_trusted += r->rec_trusted;
+	}
+	print_report(nworkers > 1 ? "all workers" : "worker 0", &tot);
+	if (max_seconds <= 0 && tot.done != nops) {
+		printf("FAIL: %ld of %ld operations done\n", tot.done, nops);
 		return 1;
 	}
 	/* everything the worker had is gone: the counters are back */
