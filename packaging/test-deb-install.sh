@@ -220,11 +220,13 @@ mods=$(in_root find /lib/modules -name 'xpmem.ko*' 2>/dev/null || true)
 if in_root test -f "/lib/modules/$kver/modules.dep"; then
 	in_root grep -qw xpmem "/lib/modules/$kver/modules.dep" && fail "xpmem still in modules.dep of $kver"
 fi
-# Nothing named after xpmem anywhere (dpkg's info files, DKMS build trees,
-# module directories, udev and modules-load files), apart from what this
-# test put in /tmp.
-named=$(in_root find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /tmp \) -prune \
-	-o -name '*xpmem*' -print 2>/dev/null || true)
+# Nothing named after xpmem left by the install and the purge (dpkg's info
+# files, DKMS build trees, module directories, udev and modules-load files),
+# apart from what this test put in /tmp: whatever they created or changed is
+# in the overlay's upper layer (the root itself has the bed's own
+# /xpmem-build and /.xpmem-root; -type c are whiteouts of removed files).
+named=$(cd "$work/upper" && find . \( -path ./tmp -o -path ./proc -o -path ./sys -o -path ./dev \) -prune \
+	-o -name '*xpmem*' ! -type c -print 2>/dev/null | sed 's|^\.||' || true)
 [ -z "$named" ] || fail "left after purge: $named"
 say "purge: no package file, no /var/lib/dkms/xpmem, no /usr/src/xpmem-*, no xpmem.ko, no file named *xpmem* left"
 say "PASS ($suite, kernel $kver)"
