@@ -373,17 +373,28 @@ vm_fault_t xpmem_pfn_mkwrite(struct vm_fault *vmf)
  * Whether a 2 MiB run may be mapped by one PMD leaf: every page present,
  * mapped by the owner with a 2 MiB (or larger) entry, physically
  * contiguous from a 2 MiB-aligned frame. *wr: all writable.
+ *
+ * Not the huge zero folio (an owner's read of untouched THP memory):
+ * zap_huge_pmd() of 7.3 handles any leaf of it as the huge zero PMD and
+ * withdraws a deposited page table, which a PFN leaf does not have (a
+ * NULL dereference in the 7.3 guest). It is told apart by having no
+ * mapping (its symbols are not exported); anon, hugetlb and page-cache
+ * folios all have one while mapped. Its pages get PTEs instead, as the
+ * small zero page does.
  */
 static bool xpmem_run_is_huge(const struct xpmem_run *run, bool *wr)
 {
 	unsigned long pfn0, i;
+	struct page *head;
 	bool w = true;
 
 	if (run->hi - run->lo != HPAGE_PMD_NR ||
 	    !(run->pfns[0] & HMM_PFN_VALID))
 		return false;
-	pfn0 = page_to_pfn(hmm_pfn_to_page(run->pfns[0]));
-	if (!IS_ALIGNED(pfn0, HPAGE_PMD_NR))
+	head = hmm_pfn_to_page(run->pfns[0]);
+	pfn0 = page_to_pfn(head);
+	if (!IS_ALIGNED(pfn0, HPAGE_PMD_NR) ||
+	    !READ_ONCE(page_folio(head)->mapping))
 		return false;
 	for (i = 0; i < HPAGE_PMD_NR; i++) {
 		unsigned long hpfn = run->pfns[i];

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Untouched THP memory of the owner, first read through the attachment:
+ * the owner's read fault maps its huge zero page, which the attacher
+ * must see as zeros (and which is not mapped with a 2 MiB entry: 7.3
+ * zaps such an entry as the owner's own huge zero PMD). The attacher's
+ * writes then reach the owner (copy-on-write of the zero page in the
+ * owner), the owner's writes reach the attacher, and detaching (zapping
+ * whatever the attacher maps) is clean. Skips where the kernel lacks
+ * huge PFN mappings (huge_mappings N).
+ */
+#include "xt.h"
+
+#define HP (2 * XT_MiB)
+#define STATS "/sys/kernel/debug/xpmem/stats"
+#define HUGE_PARAM "/sys/module/xpmem/parameters/huge_mappings"
+
+/* Skip unless the module maps 2 MiB pages with 2 MiB entries. */
+static void require_huge_mappings(void)
+{
+	char v[8] = "";
+	FILE *f = fopen(HUGE_PARAM, "r");
+
+	if (!f)
+		xt_skip("no %s: the module has no 2 MiB mappings", HUGE_PARAM);
+	if (!fgets(v, sizeof(v), f))
+		v[0] = 0;
+	fclose(f);
+	if (v[0] != 'Y')
+		xt_skip("huge_mappings is %c: this kernel lacks huge PFN "
+			"mappings (4 KiB entries only)", v[0] ? v[0] : '?');
+	if (xt_proc_field(STATS, "pmd_mappings") < 0)
+		xt_skip("no pmd_mappings in %s", STATS);
+}
+
+static long pmd_mappings(void)
+{
+	return xt_proc_field(STATS, "pmd_mappings");
+}
+
+#define LEN (2 * HP)
+
+int main(void)
+{
+	size_t ps = XT_PS, i;
+	struct xt_chan ch;
+	int fd, round;
+	pid_t pid;
+
+	require_huge_mappings();
+	xt_chan_init(&ch);
+	pid = xt_fork();
+	if (pid == 0) {
+		char *buf = xt_map_aligned(LEN, HP, PROT_READ | PROT_WRITE,
+					   MAP_PRIVATE | MAP_ANONYMOUS);
+
+		fd = xt_chan_end(&ch, 1);
+		if (madvise(buf, LEN, MADV_HUGEPAGE) != 0)
+			xt_info("MADV_HUGEPAGE: %s", strerror(errno));
+		/* the second block: read by the owner itself first */
+		XT_ASSERT_ZERO(buf + HP, HP);
+		xt_send_u64(fd, xt_make(buf, LEN, 0600));
+		xt_expect_u64(fd, 1);
+		for (i = 0; i < LEN; i += ps)
+			XT_ASSERT_PATTERN(buf + i, 8, 250, i);
+		xt_fill(buf, LEN, 251, 0);
+		xt_send_u64(fd, 2);
+		xt_expect_u64(fd, 3);
+		return 0;
+	}
+	fd = xt_chan_end(&ch, 0);
+	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
+
+	for (round = 0; round < 2; round++) {
+		char *p = xt_attach(a, 0, LEN, NULL);
+
+		if (round == 0) {
+			XT_ASSERT_ZERO(p, LEN);
+			xt_info("after reading zeros: pmd_mappings %ld",
+				pmd_mappings());
+			for (i = 0; i < LEN; i += ps)
+				xt_fill(p + i, 8, 250, i);
+			xt_send_u64(fd, 1);
+			xt_expect_u64(fd, 2);
+		}
+		XT_ASSERT_PATTERN(p, LEN, 251, 0);
+		xt_detach(p);
+	}
+	xt_release(a);
+	xt_send_u64(fd, 3);
+	xt_wait_ok(pid);
+	return 0;
+}
