@@ -7,10 +7,13 @@
  * attacher reads the owner's data and the owner sees the attacher's
  * writes, and the attacher sees the owner's later writes. A window
  * starting 4 KiB into the segment still gets 2 MiB entries for the whole
- * blocks it covers. Skips where the kernel lacks huge PFN mappings
+ * blocks it covers. /proc/self/smaps, numa_maps and pagemap can be read
+ * over the 2 MiB entries. Skips where the kernel lacks huge PFN mappings
  * (huge_mappings N) or the owner got no THP.
  */
 #include "xt.h"
+
+#include <fcntl.h>
 
 #define HP (2 * XT_MiB)
 #define STATS "/sys/kernel/debug/xpmem/stats"
@@ -41,6 +44,21 @@ static long pmd_mappings(void)
 
 #define NHP 4
 #define LEN (NHP * HP)
+
+/* Read a whole /proc file (the kernel walks our page tables for it). */
+static void slurp(const char *path)
+{
+	char b[4096];
+	int f = open(path, O_RDONLY);
+	long n, total = 0;
+
+	XT_ASSERT(f >= 0);
+	while ((n = read(f, b, sizeof(b))) > 0)
+		total += n;
+	XT_ASSERT(n == 0);
+	close(f);
+	xt_info("%s: %ld bytes", path, total);
+}
 
 int main(void)
 {
@@ -97,6 +115,18 @@ int main(void)
 		after, NHP);
 	XT_ASSERT_GE(after - before, NHP);
 	XT_ASSERT_LT(after - before, 4 * NHP);
+	slurp("/proc/self/smaps");
+	slurp("/proc/self/numa_maps");
+	{
+		int pm = open("/proc/self/pagemap", O_RDONLY);
+		uint64_t ent[NHP * 512];
+
+		XT_ASSERT(pm >= 0);
+		XT_ASSERT_EQ(pread(pm, ent, sizeof(ent),
+				   (off_t)((uintptr_t)p / ps) * 8),
+			     (long)sizeof(ent));
+		close(pm);
+	}
 	for (i = ps; i < LEN; i += 2 * ps)
 		xt_fill(p + i, ps, 141, i);
 	xt_send_u64(fd, 1);
