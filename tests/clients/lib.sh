@@ -12,6 +12,14 @@
 #   src_apt <apt args...>    apt-get with that private configuration
 #   src_version <srcpkg>     the suite's version of a source package
 #   time_it <var> <cmd...>   run a command, store its wall time (s) in <var>
+# and the skeleton of the client build scripts (*-build.sh):
+#   client_args "$@"         -f (FORCE=1) and -h; JOBS (make -j, 2 at most)
+#   client_init              libxpmem built; ABI key (ABI), cache dir (CDIR)
+#   client_version <srcpkg>  the suite's version: DVER (Debian), VER (upstream)
+#   client_cached <prefix>   unless -f: print PREFIX= and exit if it is built
+#   client_fetch <srcpkg> <work>  fresh <work>, LOGF, SRCDIR, libxpmem in XP
+#   client_step <var> <what> <dir> <command...>  a niced build step
+#   client_finish <prefix> <dest> <key=value...>  install, build-info.txt
 
 CLIENTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../vm/lib.sh
@@ -130,6 +138,87 @@ time_it() {
     "$@"; rc=$?
     printf -v "$__v" '%s' "$(( $(date +%s) - t0 ))"
     return $rc
+}
+
+client_usage() { awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; }
+
+client_args() {
+    local o OPTIND=1
+    FORCE=0
+    while getopts fh o; do
+        case $o in f) FORCE=1 ;; *) client_usage; exit 2 ;; esac
+    done
+    JOBS=${XPMEM_CLIENTS_JOBS:-2}
+    [ "$JOBS" -le 2 ] 2>/dev/null || JOBS=2
+}
+
+client_init() {
+    xpmem_ensure_lib || die "libxpmem is not built"
+    ABI=$(xpmem_abi_key) || die "cannot determine the libxpmem ABI"
+    CDIR=$(clients_dir)
+    mkdir -p "$CDIR"
+}
+
+client_version() {
+    DVER=$(src_version "$1")
+    [ -n "$DVER" ] || die "no source package '$1' in $CLIENTS_SUITE"
+    VER=$(upstream_version "$DVER")
+}
+
+client_cached() {
+    [ "$FORCE" = 0 ] && [ -f "$1/.complete" ] || return 0
+    log "cached: $1"
+    echo "PREFIX=$1"
+    exit 0
+}
+
+# The source of <srcpkg>=$DVER unpacked in a fresh <work> (SRCDIR), the
+# build log (LOGF) and our library as clients see it after "make install"
+# (XP: <XP>/include, <XP>/lib).
+client_fetch() {
+    local pkg=$1 work=$2
+    rm -rf "$work"
+    mkdir -p "$work"
+    LOGF="$work/build.log"
+    log "$pkg $DVER: source and build in $work (log: $LOGF)"
+    (cd "$work" && src_apt source -qq "$pkg=$DVER") > "$LOGF" 2>&1 ||
+        { tail -n 20 "$LOGF" >&2; die "apt-get source $pkg=$DVER failed"; }
+    SRCDIR=$(find "$work" -mindepth 1 -maxdepth 1 -type d -name "$pkg-*" -print -quit)
+    [ -n "$SRCDIR" ] || die "no $pkg source tree in $work"
+    XP="$work/xpmem-dev"
+    xpmem_stage_dev "$XP" || die "cannot install libxpmem from $(xpmem_build_dir)"
+}
+
+# client_step <var> <what> <dir> <command...>: the command (one shell line)
+# run in <dir> at nice 19, output appended to LOGF, its time stored in
+# <var>; on failure the log's tail and die.
+client_step() {
+    local __cs_v=$1 what=$2 dir=$3
+    shift 3
+    time_it "$__cs_v" bash -c "cd '$dir' && nice -n 19 $*" >> "$LOGF" 2>&1 ||
+        { tail -n 40 "$LOGF" >&2; die "$what failed"; }
+}
+
+# client_finish <prefix> <dest> <key=value...>: move <dest><prefix> (a
+# DESTDIR install) to <prefix>, keep the build log and build-info.txt (the
+# given fields plus the library, date and jobs), mark it complete, remove
+# the work directory and print PREFIX=<prefix>.
+client_finish() {
+    local prefix=$1 dest=$2
+    shift 2
+    mv "$dest$prefix" "$prefix"
+    cp "$LOGF" "$prefix/build.log"
+    {
+        printf '%s\n' "$@"
+        echo "xpmem_abi=$ABI"
+        echo "xpmem_build_dir=$(xpmem_build_dir)"
+        echo "xpmem_lib_sha256=$(sha256sum "$XP/lib/libxpmem.so.0" | cut -d' ' -f1)"
+        echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+        echo "jobs=$JOBS"
+    } > "$prefix/build-info.txt"
+    touch "$prefix/.complete"
+    rm -rf "$(dirname "$LOGF")"
+    echo "PREFIX=$prefix"
 }
 
 # stage_deps <dir> <libdir> <ldd search path>: copy the shared libraries of
