@@ -73,6 +73,7 @@
 
 #define PS 4096UL
 #define ARENA_PAGES 64
+#define GUARD_PAGES 512		/* 2 MiB */
 #define MAXATT 16
 #define MAXIDS 64
 #define STATS "/sys/kernel/debug/xpmem/stats"
@@ -1412,8 +1413,18 @@ static int worker(void)
 	fd = open("/dev/xpmem", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		FAIL("open /dev/xpmem: %m");
-	arena = mmap(NULL, ARENA_PAGES * PS, PROT_READ | PROT_WRITE,
+	/*
+	 * Above the arena, GUARD_PAGES of PROT_NONE: segments that start in
+	 * the arena may be huge, and a touch through an attachment of one
+	 * writes a random byte into our own memory at up to some 600 KiB
+	 * above it; it must not reach what lies above (the peer's page, the
+	 * workers' reports, libraries).
+	 */
+	arena = mmap(NULL, (ARENA_PAGES + GUARD_PAGES) * PS, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (arena != MAP_FAILED &&
+	    mprotect(arena + ARENA_PAGES * PS, GUARD_PAGES * PS, PROT_NONE) != 0)
+		FAIL("mprotect: %m");
 	m = mmap(NULL, 7 * PS, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (arena == MAP_FAILED || m == MAP_FAILED)
@@ -1673,6 +1684,9 @@ int main(int argc, char **argv)
 		       r->heavy_div);
 	}
 
+	/* main's own copy: the shared reports are in reach of the fuzzing */
+	struct wreport par[16];
+	memcpy(par, reps, nworkers * sizeof(*reps));
 	struct stats s0 = read_stats();
 	pid_t pids[16];
 	for (int i = 0; i < nworkers; i++) {
@@ -1720,15 +1734,15 @@ int main(int argc, char **argv)
 		       ")\n", failed, fst,
 		       WIFSIGNALED(fst) ? "signal" : "exit",
 		       WIFSIGNALED(fst) ? WTERMSIG(fst) : WEXITSTATUS(fst),
-		       reps[failed].ops, reps[failed].seed,
-		       reps[failed].heavy_div, nworkers, nops, seed0);
+		       par[failed].ops, par[failed].seed,
+		       par[failed].heavy_div, nworkers, nops, seed0);
 		return 1;
 	}
 	/* the totals */
 	struct wreport tot;
 	memset(&tot, 0, sizeof(tot));
 	tot.seed = seed0;
-	tot.heavy_div = reps[0].heavy_div;
+	tot.heavy_div = par[0].heavy_div;
 	for (int i = 0; i < nworkers; i++) {
 		struct wreport *r = &reps[i];
 		char who[32];
@@ -1740,7 +1754,7 @@ int main(int argc, char **argv)
 			snprintf(who, sizeof(who), "worker %d", i);
 			printf("# %s: %ld operations in %.1f s: %.0f ops/s (seed "
 			       "%" PRIu64 ")\n", who, r->done, r->secs,
-			       r->done / (r->secs > 0 ? r->secs : 1), r->seed);
+			       r->done / (r->secs > 0 ? r->secs : 1), par[i].seed);
 		}
 		tot.done += r->done;
 		if (r->secs > tot.secs)
