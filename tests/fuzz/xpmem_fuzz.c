@@ -417,6 +417,57 @@ static void *arg_ptr(const void *s, size_t size, int *kind)
 	}
 }
 
+/*
+ * Is the hole still unmapped? Something may have been placed there since
+ * (CI saw an ATTACH through a P_EDGE pointer succeed once on 7.3, the
+ * rest of the struct then being readable): a pointer into the hole is
+ * only bad while the hole is empty.
+ */
+static int hole_empty(void)
+{
+	unsigned char v;
+
+	return mincore(unmapped, PS, &v) != 0 && errno == ENOMEM;
+}
+
+static void forget_att(int i);
+static void unmap_att(int i);
+
+/* What maps the hole (from /proc/self/maps), and empty it if it is ours. */
+static void hole_filled(void)
+{
+	char line[256];
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 &&
+		    lo <= (uintptr_t)unmapped && (uintptr_t)unmapped < hi)
+			printf("# the hole %p is mapped: %s", unmapped, line);
+	}
+	if (f)
+		fclose(f);
+	for (int i = 0; i < natts; i++)
+		if (atts[i].addr <= unmapped &&
+		    unmapped < atts[i].addr + atts[i].size) {
+			unmap_att(i);
+			break;
+		}
+}
+
+/* Should a command given an argument pointer of this kind have failed? */
+static int ptr_bad(int kind)
+{
+	if (kind == P_GOOD || kind == P_MISALIGNED)
+		return 0;
+	if ((kind == P_EDGE || kind == P_UNMAPPED) && !hole_empty()) {
+		hole_filled();
+		return 0;
+	}
+	return 1;
+}
+
 /* ---- the ioctl and its check -------------------------------------------- */
 
 static int in_child;		/* a fork child using the parent's descriptor */
@@ -527,7 +578,7 @@ static void op_make(void)
 	if (r == 0) {
 		if (in_child)
 			FAIL("MAKE succeeded on an inherited descriptor");
-		if (kind != P_GOOD && kind != P_MISALIGNED)
+		if (ptr_bad(kind))
 			FAIL("MAKE succeeded with a bad argument pointer (kind %d)", kind);
 		int64_t id = ((struct xpmem_cmd_make *)p)->segid;
 		if (id <= 0)
@@ -582,7 +633,7 @@ static void op_get(void)
 	if (r == 0) {
 		if (in_child)
 			FAIL("GET succeeded on an inherited descriptor");
-		if (kind != P_GOOD && kind != P_MISALIGNED)
+		if (ptr_bad(kind))
 			FAIL("GET succeeded with a bad argument pointer (kind %d)", kind);
 		if (m.flags != XPMEM_RDWR && m.flags != XPMEM_RDONLY)
 			FAIL("GET accepted flags %d", m.flags);
@@ -801,7 +852,7 @@ static void op_attach(void)
 		if (in_child)
 			FAIL("ATTACH succeeded on an inherited descriptor");
 		uint64_t va = ((struct xpmem_cmd_attach *)p)->vaddr;
-		if (kind != P_GOOD && kind != P_MISALIGNED) {
+		if (ptr_bad(kind)) {
 			/* the mapping exists but the address was lost */
 			FAIL("ATTACH succeeded with a bad argument pointer "
 			     "(kind %d)", kind);
