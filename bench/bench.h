@@ -29,7 +29,8 @@ int xpmem_bench_main(int argc, char **argv);
 #define SEC_TOUCH	0x2
 #define SEC_CONTROL	0x4
 #define SEC_SCALE	0x8
-#define SEC_ALL		0xf
+#define SEC_ALL		0xf	/* the default sections (not teardown) */
+#define SEC_TEARDOWN	0x10	/* see teardown.c; full runs only by default */
 
 #define BENCH_MAX_PROCS	128	/* owners or attachers of one scale run */
 #define BENCH_MAX_REPS	64	/* repetitions of one data point */
@@ -144,6 +145,7 @@ void bump(atomic_int *a);
 void set_wake(atomic_int *a, int v);
 pid_t spawn(void (*fn)(void *), void *arg);
 void reap(pid_t pid);
+int reap_status(pid_t pid);
 void kill_children(void);
 void *map_anon(size_t size, size_t align, int advice);
 void unmap_anon(void *p, size_t size);
@@ -191,5 +193,9 @@ void run_copy(struct bench_state *st);
 void run_touch(struct bench_state *st);
 void run_control(struct bench_state *st);
 void run_scale(struct bench_state *st);
+
+/* teardown.c */
+void run_teardown(struct bench_state *st);
+void print_teardown(const struct bench_state *st);
 
 #endif /* XPMEM_BENCH_H */

@@ -22,7 +22,8 @@ static void usage(FILE *f)
 "Measure XPMEM against local memcpy, CMA (process_vm_readv) and a memfd\n"
 "bounce buffer on this machine, and print the ratios.\n"
 "\n"
-"  --sections LIST       comma list of copy,touch,control,scale (default all)\n"
+"  --sections LIST       comma list of copy,touch,control,scale,teardown\n"
+"                        (default: all; --quick: all but teardown)\n"
 "  --quick               small sizes, few iterations (for tests)\n"
 "  --iterations N        repetitions per data point: copy batches, touch\n"
 "                        mappings, scale runs; median reported (default 5,\n"
@@ -103,8 +104,10 @@ static int parse_sections(const char *s, unsigned *out)
 			*out |= SEC_CONTROL;
 		else if (!strcmp(tok, "scale"))
 			*out |= SEC_SCALE;
+		else if (!strcmp(tok, "teardown"))
+			*out |= SEC_TEARDOWN;
 		else if (!strcmp(tok, "all"))
-			*out |= SEC_ALL;
+			*out |= SEC_ALL | SEC_TEARDOWN;
 		else
 			return -1;
 	}
@@ -155,7 +158,7 @@ int xpmem_bench_main(int argc, char **argv)
 {
 	struct bench_state st;
 	struct bench_opts *o = &st.o;
-	int c, have_xpmem, rc = 0, iter = 0, citer = 0, procs = 0;
+	int c, have_xpmem, rc = 0, iter = 0, citer = 0, procs = 0, secs = 0;
 	size_t max = 0, touch = 0, scale = 0;
 	double batch = 0;
 	long ncpu;
@@ -179,6 +182,7 @@ int xpmem_bench_main(int argc, char **argv)
 		case O_SECTIONS:
 			if (parse_sections(optarg, &o->sections))
 				return bad(name, optarg);
+			secs = 1;
 			break;
 		case O_QUICK: o->quick = 1; break;
 		case O_ITER:
@@ -247,6 +251,10 @@ int xpmem_bench_main(int argc, char **argv)
 		return 1;
 	}
 
+	/* Teardown (seconds to minutes, GiB of memory) only in full runs. */
+	if (!secs && !o->quick)
+		o->sections |= SEC_TEARDOWN;
+
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	if (ncpu < 1)
 		ncpu = 1;
@@ -304,6 +312,9 @@ int xpmem_bench_main(int argc, char **argv)
 		st.nsteps += have_xpmem ? 2 : 1;
 	if (o->sections & SEC_SCALE)
 		st.nsteps += scale_procs(o, plist) * (have_xpmem ? 4 : 1);
+	if (o->sections & SEC_TEARDOWN)
+		st.nsteps += 3 * o->reps * (have_xpmem ? 2 : 1) +
+			3 * (o->reps < 3 ? o->reps : 3) * (have_xpmem ? 2 : 1);
 
 	print_header(&st);
 	bench_shared_init();
@@ -326,6 +337,11 @@ int xpmem_bench_main(int argc, char **argv)
 		run_scale(&st);
 		progress_end(&st);
 		print_scale(&st);
+	}
+	if (o->sections & SEC_TEARDOWN) {
+		run_teardown(&st);
+		progress_end(&st);
+		print_teardown(&st);
 	}
 	print_goals(&st);
 	if (o->csv && write_csv(&st, o->csv) != 0)

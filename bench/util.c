@@ -239,6 +239,25 @@ void reap(pid_t pid)
  * Anonymous private memory aligned to `align`, with madvise(advice)
  * unless advice < 0 (then the system's default THP policy applies).
  */
+/*
+ * Wait for a helper that is expected to die (e.g. killed by the caller)
+ * and forget it; return its wait status instead of failing on it.
+ */
+int reap_status(pid_t pid)
+{
+	int i, status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			fail("waitpid: %s", strerror(errno));
+	for (i = 0; i < g_nkids; i++)
+		if (g_kids[i] == pid) {
+			g_kids[i] = g_kids[--g_nkids];
+			break;
+		}
+	return status;
+}
+
 void *map_anon(size_t size, size_t align, int advice)
 {
 	size_t len = size + align;

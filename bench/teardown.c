@@ -1,0 +1,533 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The teardown section of xpmem-bench (full runs, or --sections teardown):
+ *
+ *   detach   time of one xpmem_detach() of a fully populated attachment
+ *            (the owner wrote every 4 KiB page, the attacher read every
+ *            page through the attachment), 256 MiB, 512 MiB and 1 GiB,
+ *            against munmap() of an equally populated local private
+ *            anonymous mapping (whose pages are freed) and of a MAP_SHARED
+ *            memfd mapping another process populated (pages stay, like
+ *            the owner's)
+ *   exit     time from kill(SIGKILL) to the return of waitpid() for a
+ *            process holding N one-page attachments (each read once, so
+ *            each holds one entry), N = 25,000, 50,000 and 100,000,
+ *            against a process holding N separate one-page anonymous
+ *            mappings (each read once: the zero page)
+ *
+ * All owners and all memory are 4 KiB pages (MADV_NOHUGEPAGE). Nothing is
+ * asserted about time; per-GiB and per-mapping costs and their ratios
+ * are reported.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <xpmem.h>
+
+#include "bench.h"
+
+#define GiB (1024.0 * 1024.0 * 1024.0)
+#define TD_NSIZES 3
+#define TD_NCOUNTS 3
+#define TD_MARGIN (96UL << 20)	/* free memory kept beyond the size */
+
+static const char *const td_detach_names[] = {
+	"xpmem-detach", "munmap-anon", "munmap-memfd",
+};
+static const char *const td_exit_names[] = { "exit-mmaps", "exit-xpmem" };
+
+static void td_sizes(const struct bench_opts *o, size_t *sizes)
+{
+	size_t base = o->quick ? (16UL << 20) : (256UL << 20);
+
+	for (int i = 0; i < TD_NSIZES; i++)
+		sizes[i] = base << i;
+}
+
+static void td_counts(const struct bench_opts *o, long *counts)
+{
+	long base = o->quick ? 1000 : 25000;
+
+	for (int i = 0; i < TD_NCOUNTS; i++)
+		counts[i] = base << i;
+}
+
+static long meminfo_kb(const char *key)
+{
+	char line[256];
+	size_t klen = strlen(key);
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			v = strtol(line + klen + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+static long read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static int write_long(const char *path, long v)
+{
+	FILE *f = fopen(path, "w");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fprintf(f, "%ld\n", v) > 0;
+	return (fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+static double td_elapsed_ms(uint64_t t0)
+{
+	return (double)(now_ns() - t0) / 1e6;
+}
+
+/* ---- detach ---------------------------------------------------------- */
+
+struct td_owner_arg {
+	size_t size;
+	int memfd;		/* >= 0: populate the memfd instead, and exit */
+};
+
+static void td_owner(void *p)
+{
+	struct td_owner_arg *a = p;
+	struct owner_slot *s = &g_sh->owner[0];
+	char *buf;
+	int64_t segid;
+
+	if (a->memfd >= 0) {
+		buf = mmap(NULL, a->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   a->memfd, 0);
+		if (buf == MAP_FAILED)
+			fail("mmap of the memfd: %s", strerror(errno));
+		touch_write(buf, a->size);
+		munmap(buf, a->size);
+		return;
+	}
+	buf = map_anon(a->size, HUGE_2M, MADV_NOHUGEPAGE);
+	touch_write(buf, a->size);
+	segid = xpmem_make(buf, a->size, XPMEM_PERMIT_MODE, (void *)0600);
+	if (segid == -1)
+		fail("xpmem_make(%zu): %s", a->size, strerror(errno));
+	s->pid = getpid();
+	s->vaddr = (uintptr_t)buf;
+	s->segid = segid;
+	bump(&g_sh->owners_ready);
+	wait_ge(&g_sh->quit, 1);
+	if (xpmem_remove(segid) != 0)
+		fail("xpmem_remove: %s", strerror(errno));
+}
+
+static void td_reset(void)
+{
+	atomic_store(&g_sh->owners_ready, 0);
+	atomic_store(&g_sh->ready, 0);
+	atomic_store(&g_sh->quit, 0);
+	memset(g_sh->owner, 0, sizeof(g_sh->owner));
+}
+
+static double td_munmap_anon(size_t size)
+{
+	char *p = map_anon(size, HUGE_2M, MADV_NOHUGEPAGE);
+	uint64_t t0;
+
+	touch_write(p, size);
+	t0 = now_ns();
+	if (munmap(p, size) != 0)
+		fail("munmap: %s", strerror(errno));
+	return td_elapsed_ms(t0);
+}
+
+static double td_munmap_memfd(int fd, size_t size)
+{
+	char *p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	uint64_t t0;
+
+	if (p == MAP_FAILED)
+		fail("mmap of the memfd: %s", strerror(errno));
+	touch_read(p, size);
+	t0 = now_ns();
+	if (munmap(p, size) != 0)
+		fail("munmap: %s", strerror(errno));
+	return td_elapsed_ms(t0);
+}
+
+/* *faults: minor faults taken while reading every page of the attachment. */
+static double td_detach_xpmem(int64_t apid, size_t size, double *faults)
+{
+	struct xpmem_addr addr = { .apid = apid, .offset = 0 };
+	char *p = xpmem_attach(addr, size, NULL);
+	uint64_t t0;
+	long f0;
+
+	if (p == (void *)-1)
+		fail("xpmem_attach(%zu): %s", size, strerror(errno));
+	f0 = minflt_now();
+	touch_read(p, size);
+	*faults = (double)(minflt_now() - f0);
+	t0 = now_ns();
+	if (xpmem_detach(p) != 0)
+		fail("xpmem_detach: %s", strerror(errno));
+	return td_elapsed_ms(t0);
+}
+
+static void td_add_detach(struct bench_state *st, int k, size_t size,
+			  double *ms, int n, double base_ms)
+{
+	double med = median_double(ms, (size_t)n);
+	const char *bname = k == 1 ? NULL : td_detach_names[1];
+
+	add_row(st, "teardown", td_detach_names[k], size, 1, "time", med, "ms",
+		bname, base_ms);
+	add_row(st, "teardown", td_detach_names[k], size, 1, "time_per_gib",
+		med * GiB / (double)size, "ms", bname,
+		isnan(base_ms) ? NAN : base_ms * GiB / (double)size);
+}
+
+static void td_detach(struct bench_state *st)
+{
+	const struct bench_opts *o = &st->o;
+	size_t sizes[TD_NSIZES];
+	int reps = o->reps;
+
+	td_sizes(o, sizes);
+	for (int i = 0; i < TD_NSIZES; i++) {
+		size_t size = sizes[i];
+		double ms[3][BENCH_MAX_REPS], fl[BENCH_MAX_REPS];
+		struct td_owner_arg ta;
+		long avail = meminfo_kb("MemAvailable");
+		int64_t apid = -1;
+		pid_t owner = 0;
+		int fd, r;
+
+		if (avail >= 0 &&
+		    (unsigned long)avail * 1024UL < size + TD_MARGIN) {
+			char s[32];
+
+			size_str(size, s, sizeof(s));
+			add_row(st, "teardown", "skipped", size, 1,
+				"mem_available", (double)avail, "kB", NULL, NAN);
+			fprintf(stderr, "xpmem-bench: teardown: skipping the %s "
+				"detach: MemAvailable %ld kB, need %zu kB\n",
+				s, avail, (size + TD_MARGIN) >> 10);
+			continue;
+		}
+
+		/* Baselines first, one at a time: peak memory is one size. */
+		for (r = 0; r < reps; r++) {
+			progress(st, "teardown munmap %zu MiB %d/%d",
+				 size >> 20, r + 1, reps);
+			ms[1][r] = td_munmap_anon(size);
+		}
+		fd = memfd_create("xpmem-bench-teardown", MFD_CLOEXEC);
+		if (fd < 0 || ftruncate(fd, (off_t)size) != 0)
+			fail("memfd of %zu bytes: %s", size, strerror(errno));
+		td_reset();
+		ta = (struct td_owner_arg){ .size = size, .memfd = fd };
+		reap(spawn(td_owner, &ta));
+		for (r = 0; r < reps; r++)
+			ms[2][r] = td_munmap_memfd(fd, size);
+		close(fd);
+
+		if (g_use_xpmem) {
+			td_reset();
+			ta = (struct td_owner_arg){ .size = size, .memfd = -1 };
+			owner = spawn(td_owner, &ta);
+			wait_ge(&g_sh->owners_ready, 1);
+			apid = xpmem_get(g_sh->owner[0].segid, XPMEM_RDWR,
+					 XPMEM_PERMIT_MODE, NULL);
+			if (apid == -1)
+				fail("xpmem_get: %s", strerror(errno));
+			for (r = 0; r < reps; r++) {
+				progress(st, "teardown detach %zu MiB %d/%d",
+					 size >> 20, r + 1, reps);
+				ms[0][r] = td_detach_xpmem(apid, size, &fl[r]);
+			}
+			if (xpmem_release(apid) != 0)
+				fail("xpmem_release: %s", strerror(errno));
+			set_wake(&g_sh->quit, 1);
+			reap(owner);
+		}
+
+		td_add_detach(st, 1, size, ms[1], reps, NAN);
+		{
+			double base = find_row(st, "teardown", td_detach_names[1],
+					       size, 1, "time")->value;
+
+			td_add_detach(st, 2, size, ms[2], reps, base);
+			if (g_use_xpmem) {
+				td_add_detach(st, 0, size, ms[0], reps, base);
+				add_row(st, "teardown", td_detach_names[0], size,
+					1, "populate_faults",
+					median_double(fl, (size_t)reps), "faults",
+					NULL, NAN);
+			}
+		}
+	}
+}
+
+/* ---- exit ------------------------------------------------------------ */
+
+struct td_exit_arg {
+	long n;
+	int xpmem;
+	int64_t segid;
+};
+
+/* Hold n one-page mappings, each read once, then wait to be killed. */
+static void td_exit_child(void *p)
+{
+	struct td_exit_arg *a = p;
+	volatile char sink;
+	long i;
+
+	if (a->xpmem) {
+		struct xpmem_addr addr = { .offset = 0 };
+
+		addr.apid = xpmem_get(a->segid, XPMEM_RDWR, XPMEM_PERMIT_MODE,
+				      NULL);
+		if (addr.apid == -1)
+			fail("xpmem_get: %s", strerror(errno));
+		for (i = 0; i < a->n; i++) {
+			char *m = xpmem_attach(addr, PAGE_4K, NULL);
+
+			if (m == (void *)-1)
+				fail("attachment %ld of %ld: %s", i + 1, a->n,
+				     strerror(errno));
+			sink = *m;
+		}
+	} else {
+		/* One unmapped page between mappings: no two merge. */
+		size_t span = (size_t)a->n * 2 * PAGE_4K;
+		char *base = mmap(NULL, span, PROT_NONE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				  -1, 0);
+
+		if (base == MAP_FAILED || munmap(base, span) != 0)
+			fail("reserving %zu bytes: %s", span, strerror(errno));
+		for (i = 0; i < a->n; i++) {
+			char *want = base + (size_t)i * 2 * PAGE_4K;
+			char *m = mmap(want, PAGE_4K, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS |
+				       MAP_FIXED_NOREPLACE, -1, 0);
+
+			if (m != want)
+				fail("mapping %ld of %ld: %s", i + 1, a->n,
+				     m == MAP_FAILED ? strerror(errno) :
+				     "moved");
+			sink = *m;
+		}
+	}
+	(void)sink;
+	bump(&g_sh->ready);
+	for (;;)
+		pause();
+}
+
+static double td_exit_once(long n, int xpmem, int64_t segid)
+{
+	struct td_exit_arg a = { .n = n, .xpmem = xpmem, .segid = segid };
+	pid_t pid;
+	uint64_t t0;
+	double ms;
+	int status;
+
+	atomic_store(&g_sh->ready, 0);
+	pid = spawn(td_exit_child, &a);
+	wait_ge(&g_sh->ready, 1);
+	t0 = now_ns();
+	if (kill(pid, SIGKILL) != 0)
+		fail("kill: %s", strerror(errno));
+	status = reap_status(pid);
+	ms = td_elapsed_ms(t0);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+		fail("teardown: helper %d ended with status 0x%x%s%s", (int)pid,
+		     status, atomic_load(&g_sh->failed) ? ": " : "",
+		     atomic_load(&g_sh->failed) ? g_sh->errmsg : "");
+	return ms;
+}
+
+static void td_exit(struct bench_state *st)
+{
+	const struct bench_opts *o = &st->o;
+	const char *mmc = "/proc/sys/vm/max_map_count";
+	long counts[TD_NCOUNTS], old_max, need;
+	int reps = o->reps < 3 ? o->reps : 3;
+	struct td_owner_arg ta = { .size = 16 * PAGE_4K, .memfd = -1 };
+	pid_t owner = 0;
+	int64_t segid = -1;
+
+	td_counts(o, counts);
+	need = counts[TD_NCOUNTS - 1] + 4096;
+	old_max = read_long(mmc);
+	if (old_max >= 0 && old_max < need && write_long(mmc, need) != 0)
+		fprintf(stderr, "xpmem-bench: teardown: cannot raise %s to "
+			"%ld (%s); larger N will be skipped\n", mmc, need,
+			strerror(errno));
+	{
+		long cur = read_long(mmc);
+
+		for (int i = 0; i < TD_NCOUNTS; i++)
+			if (cur >= 0 && counts[i] + 1024 > cur) {
+				fprintf(stderr, "xpmem-bench: teardown: skipping "
+					"exit with N = %ld (%s = %ld)\n",
+					counts[i], mmc, cur);
+				counts[i] = 0;
+			}
+	}
+
+	if (g_use_xpmem) {
+		td_reset();
+		owner = spawn(td_owner, &ta);
+		wait_ge(&g_sh->owners_ready, 1);
+		segid = g_sh->owner[0].segid;
+	}
+
+	for (int i = 0; i < TD_NCOUNTS; i++) {
+		double ms[2][BENCH_MAX_REPS];
+		int nk = g_use_xpmem ? 2 : 1;
+		long n = counts[i];
+
+		if (!n)
+			continue;
+		for (int r = 0; r < reps; r++)
+			for (int k = 0; k < nk; k++) {
+				progress(st, "teardown exit N=%ld %s %d/%d", n,
+					 td_exit_names[k], r + 1, reps);
+				ms[k][r] = td_exit_once(n, k, segid);
+			}
+		for (int k = 0; k < nk; k++) {
+			double med = median_double(ms[k], (size_t)reps);
+			const char *b = k ? td_exit_names[0] : NULL;
+			const struct bench_row *base = k ?
+				find_row(st, "teardown", td_exit_names[0],
+					 (uint64_t)n, 1, "time") : NULL;
+
+			add_row(st, "teardown", td_exit_names[k], (uint64_t)n, 1,
+				"time", med, "ms", b, base ? base->value : NAN);
+			add_row(st, "teardown", td_exit_names[k], (uint64_t)n, 1,
+				"time_per_map", med * 1000.0 / (double)n, "us", b,
+				base ? base->value * 1000.0 / (double)n : NAN);
+		}
+	}
+
+	if (g_use_xpmem) {
+		set_wake(&g_sh->quit, 1);
+		reap(owner);
+	}
+	if (old_max >= 0 && old_max < need)
+		write_long(mmc, old_max);
+}
+
+void run_teardown(struct bench_state *st)
+{
+	td_detach(st);
+	td_exit(st);
+}
+
+/* ---- report ---------------------------------------------------------- */
+
+static double td_val(const struct bench_state *st, const char *method,
+		     uint64_t size, const char *metric)
+{
+	const struct bench_row *r = find_row(st, "teardown", method, size, 1,
+					     metric);
+
+	return r ? r->value : NAN;
+}
+
+void print_teardown(const struct bench_state *st)
+{
+	size_t sizes[TD_NSIZES];
+	long counts[TD_NCOUNTS];
+	double first[2] = { NAN, NAN }, last[2] = { NAN, NAN };
+	long nfirst = 0, nlast = 0;
+
+	td_sizes(&st->o, sizes);
+	td_counts(&st->o, counts);
+	printf("\n## Teardown: detach of a fully populated attachment "
+	       "(4 KiB pages), median of %d, ms\n"
+	       "## ratio = / munmap of populated local anonymous memory "
+	       "(pages freed)\n"
+	       "## faults = the attacher's minor faults while reading every "
+	       "page of the attachment\n\n",
+	       st->o.reps);
+	printf("%10s %12s %10s %13s %10s %8s %13s %10s %8s %8s\n",
+	       "size", "munmap-anon", "ms/GiB", "munmap-memfd", "ms/GiB",
+	       "ratio", "xpmem-detach", "ms/GiB", "ratio", "faults");
+	for (int i = 0; i < TD_NSIZES; i++) {
+		char s[32];
+		double a = td_val(st, "munmap-anon", sizes[i], "time");
+		double m = td_val(st, "munmap-memfd", sizes[i], "time");
+		double x = td_val(st, "xpmem-detach", sizes[i], "time");
+		double g = GiB / (double)sizes[i];
+
+		size_str(sizes[i], s, sizeof(s));
+		if (isnan(a)) {
+			printf("%10s  skipped (not enough free memory)\n", s);
+			continue;
+		}
+		printf("%10s %12.2f %10.2f %13.2f %10.2f %7.2fx %13.2f %10.2f "
+		       "%7.2fx %8.0f\n", s, a, a * g, m, m * g, m / a, x, x * g,
+		       x / a, td_val(st, "xpmem-detach", sizes[i],
+				     "populate_faults"));
+	}
+
+	printf("\n## Teardown: exit of a process holding N one-page mappings "
+	       "(kill to waitpid), median of %d\n\n",
+	       st->o.reps < 3 ? st->o.reps : 3);
+	printf("%8s %12s %10s %12s %10s %8s\n", "N", "mmaps ms", "us/map",
+	       "xpmem ms", "us/att", "ratio");
+	for (int i = 0; i < TD_NCOUNTS; i++) {
+		double b = td_val(st, "exit-mmaps", (uint64_t)counts[i],
+				  "time_per_map");
+		double x = td_val(st, "exit-xpmem", (uint64_t)counts[i],
+				  "time_per_map");
+
+		if (isnan(b)) {
+			printf("%8ld  skipped\n", counts[i]);
+			continue;
+		}
+		printf("%8ld %12.1f %10.2f %12.1f %10.2f %7.2fx\n", counts[i],
+		       b * (double)counts[i] / 1000.0, b,
+		       x * (double)counts[i] / 1000.0, x, x / b);
+		if (!nfirst) {
+			nfirst = counts[i];
+			first[0] = b;
+			first[1] = x;
+		}
+		nlast = counts[i];
+		last[0] = b;
+		last[1] = x;
+	}
+	if (nfirst && nlast != nfirst)
+		printf("\nper-mapping cost at N = %ld / at N = %ld: mmaps %.2fx, "
+		       "xpmem %.2fx (1.00x = linear)\n", nlast, nfirst,
+		       last[0] / first[0], last[1] / first[1]);
+}
