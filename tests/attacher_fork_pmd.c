@@ -12,30 +12,6 @@
 
 #define HP (2 * XT_MiB)
 #define STATS "/sys/kernel/debug/xpmem/stats"
-#define HUGE_PARAM "/sys/module/xpmem/parameters/huge_mappings"
-
-/* Skip unless the module maps 2 MiB pages with 2 MiB entries. */
-static void require_huge_mappings(void)
-{
-	char v[8] = "";
-	FILE *f = fopen(HUGE_PARAM, "r");
-
-	if (!f)
-		xt_skip("no %s: the module has no 2 MiB mappings", HUGE_PARAM);
-	if (!fgets(v, sizeof(v), f))
-		v[0] = 0;
-	fclose(f);
-	if (v[0] != 'Y')
-		xt_skip("huge_mappings is %c: this kernel lacks huge PFN "
-			"mappings (4 KiB entries only)", v[0] ? v[0] : '?');
-	if (xt_proc_field(STATS, "pmd_mappings") < 0)
-		xt_skip("no pmd_mappings in %s", STATS);
-}
-
-static long pmd_mappings(void)
-{
-	return xt_proc_field(STATS, "pmd_mappings");
-}
 
 #define LEN (2 * HP)
 
@@ -44,12 +20,12 @@ static int attacher(void *arg)
 	xpmem_segid_t s = *(xpmem_segid_t *)arg;
 	xpmem_apid_t a = xt_get(s, XPMEM_RDWR);
 	char *p = xt_attach(a, 0, LEN, NULL);
-	long before = pmd_mappings(), after;
+	long before = xt_pmd_mappings(), after;
 	uint64_t v;
 	pid_t child;
 
 	XT_ASSERT_PATTERN(p, LEN, 230, 0);
-	after = pmd_mappings();
+	after = xt_pmd_mappings();
 	xt_info("pmd_mappings %ld -> %ld", before, after);
 	XT_ASSERT_GE(after - before, 2);
 	child = xt_fork();
@@ -72,7 +48,7 @@ int main(void)
 	char *buf;
 	long thp;
 
-	require_huge_mappings();
+	xt_require_huge_mappings();
 	buf = xt_map_aligned(LEN, HP, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS);
 	if (madvise(buf, LEN, MADV_HUGEPAGE) != 0)

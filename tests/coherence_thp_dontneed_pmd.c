@@ -11,31 +11,6 @@
 #include "xt.h"
 
 #define HP (2 * XT_MiB)
-#define STATS "/sys/kernel/debug/xpmem/stats"
-#define HUGE_PARAM "/sys/module/xpmem/parameters/huge_mappings"
-
-/* Skip unless the module maps 2 MiB pages with 2 MiB entries. */
-static void require_huge_mappings(void)
-{
-	char v[8] = "";
-	FILE *f = fopen(HUGE_PARAM, "r");
-
-	if (!f)
-		xt_skip("no %s: the module has no 2 MiB mappings", HUGE_PARAM);
-	if (!fgets(v, sizeof(v), f))
-		v[0] = 0;
-	fclose(f);
-	if (v[0] != 'Y')
-		xt_skip("huge_mappings is %c: this kernel lacks huge PFN "
-			"mappings (4 KiB entries only)", v[0] ? v[0] : '?');
-	if (xt_proc_field(STATS, "pmd_mappings") < 0)
-		xt_skip("no pmd_mappings in %s", STATS);
-}
-
-static long pmd_mappings(void)
-{
-	return xt_proc_field(STATS, "pmd_mappings");
-}
 
 #define LEN (2 * HP)
 
@@ -48,7 +23,7 @@ int main(void)
 	int fd;
 	pid_t pid;
 
-	require_huge_mappings();
+	xt_require_huge_mappings();
 	xt_chan_init(&ch);
 	pid = xt_fork();
 	if (pid == 0) {
@@ -86,9 +61,9 @@ int main(void)
 	}
 	char *p = xt_attach(a, 0, LEN, NULL);
 
-	before = pmd_mappings();
+	before = xt_pmd_mappings();
 	XT_ASSERT_PATTERN(p, LEN, 170, 0);
-	after = pmd_mappings();
+	after = xt_pmd_mappings();
 	xt_info("pmd_mappings %ld -> %ld", before, after);
 	XT_ASSERT_GE(after - before, 2);
 
@@ -101,7 +76,7 @@ int main(void)
 		else
 			XT_ASSERT_PATTERN(p + i, ps, 170, i);
 	}
-	xt_info("after the split: pmd_mappings %ld", pmd_mappings());
+	xt_info("after the split: pmd_mappings %ld", xt_pmd_mappings());
 	xt_fill(p + gone, ps, 171, gone);
 	xt_send_u64(fd, 3);
 	xt_expect_u64(fd, 4);

@@ -16,31 +16,6 @@
 #endif
 
 #define HP (2 * XT_MiB)
-#define STATS "/sys/kernel/debug/xpmem/stats"
-#define HUGE_PARAM "/sys/module/xpmem/parameters/huge_mappings"
-
-/* Skip unless the module maps 2 MiB pages with 2 MiB entries. */
-static void require_huge_mappings(void)
-{
-	char v[8] = "";
-	FILE *f = fopen(HUGE_PARAM, "r");
-
-	if (!f)
-		xt_skip("no %s: the module has no 2 MiB mappings", HUGE_PARAM);
-	if (!fgets(v, sizeof(v), f))
-		v[0] = 0;
-	fclose(f);
-	if (v[0] != 'Y')
-		xt_skip("huge_mappings is %c: this kernel lacks huge PFN "
-			"mappings (4 KiB entries only)", v[0] ? v[0] : '?');
-	if (xt_proc_field(STATS, "pmd_mappings") < 0)
-		xt_skip("no pmd_mappings in %s", STATS);
-}
-
-static long pmd_mappings(void)
-{
-	return xt_proc_field(STATS, "pmd_mappings");
-}
 
 #define LEN (2 * HP)
 
@@ -50,11 +25,11 @@ static void attacher_round(int fd, xpmem_segid_t segid, size_t len,
 {
 	xpmem_apid_t a = xt_get(segid, XPMEM_RDWR);
 	char *p = xt_attach(a, 0, len, NULL);
-	long before = pmd_mappings(), after;
+	long before = xt_pmd_mappings(), after;
 
 	XT_ASSERT_EQ((uintptr_t)p % HP, src % HP);
 	XT_ASSERT_PATTERN(p, len, seed, 0);
-	after = pmd_mappings();
+	after = xt_pmd_mappings();
 	xt_info("seed %llu: pmd_mappings %ld -> %ld for %zu huge pages",
 		(unsigned long long)seed, before, after, len / HP);
 	XT_ASSERT_GE(after - before, (long)(len / HP));
@@ -72,7 +47,7 @@ int main(void)
 	int fd;
 	pid_t pid;
 
-	require_huge_mappings();
+	xt_require_huge_mappings();
 	xt_chan_init(&ch);
 	pid = xt_fork();
 	if (pid == 0) {

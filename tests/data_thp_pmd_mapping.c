@@ -16,31 +16,6 @@
 #include <fcntl.h>
 
 #define HP (2 * XT_MiB)
-#define STATS "/sys/kernel/debug/xpmem/stats"
-#define HUGE_PARAM "/sys/module/xpmem/parameters/huge_mappings"
-
-/* Skip unless the module maps 2 MiB pages with 2 MiB entries. */
-static void require_huge_mappings(void)
-{
-	char v[8] = "";
-	FILE *f = fopen(HUGE_PARAM, "r");
-
-	if (!f)
-		xt_skip("no %s: the module has no 2 MiB mappings", HUGE_PARAM);
-	if (!fgets(v, sizeof(v), f))
-		v[0] = 0;
-	fclose(f);
-	if (v[0] != 'Y')
-		xt_skip("huge_mappings is %c: this kernel lacks huge PFN "
-			"mappings (4 KiB entries only)", v[0] ? v[0] : '?');
-	if (xt_proc_field(STATS, "pmd_mappings") < 0)
-		xt_skip("no pmd_mappings in %s", STATS);
-}
-
-static long pmd_mappings(void)
-{
-	return xt_proc_field(STATS, "pmd_mappings");
-}
 
 #define NHP 4
 #define LEN (NHP * HP)
@@ -69,7 +44,7 @@ int main(void)
 	int fd;
 	pid_t pid;
 
-	require_huge_mappings();
+	xt_require_huge_mappings();
 	xt_chan_init(&ch);
 	pid = xt_fork();
 	if (pid == 0) {
@@ -108,9 +83,9 @@ int main(void)
 
 	xt_info("attached at %p", (void *)p);
 	XT_ASSERT_EQ((uintptr_t)p % HP, src % HP);
-	before = pmd_mappings();
+	before = xt_pmd_mappings();
 	XT_ASSERT_PATTERN(p, LEN, 140, 0);
-	after = pmd_mappings();
+	after = xt_pmd_mappings();
 	xt_info("pmd_mappings %ld -> %ld after reading %d blocks", before,
 		after, NHP);
 	XT_ASSERT_GE(after - before, NHP);
@@ -135,11 +110,11 @@ int main(void)
 	xt_detach(p);
 
 	/* a window starting 4 KiB in: the three whole blocks are huge */
-	before = pmd_mappings();
+	before = xt_pmd_mappings();
 	p = xt_attach(a, ps, LEN - ps, NULL);
 	XT_ASSERT_EQ((uintptr_t)p % HP, (src + ps) % HP);
 	XT_ASSERT_PATTERN(p, LEN - ps, 142, ps);
-	after = pmd_mappings();
+	after = xt_pmd_mappings();
 	xt_info("offset window: pmd_mappings %ld -> %ld", before, after);
 	XT_ASSERT_GE(after - before, NHP - 1);
 	xt_detach(p);

@@ -12,31 +12,6 @@
 #include "xt.h"
 
 #define HP (2 * XT_MiB)
-#define STATS "/sys/kernel/debug/xpmem/stats"
-#define HUGE_PARAM "/sys/module/xpmem/parameters/huge_mappings"
-
-/* Skip unless the module maps 2 MiB pages with 2 MiB entries. */
-static void require_huge_mappings(void)
-{
-	char v[8] = "";
-	FILE *f = fopen(HUGE_PARAM, "r");
-
-	if (!f)
-		xt_skip("no %s: the module has no 2 MiB mappings", HUGE_PARAM);
-	if (!fgets(v, sizeof(v), f))
-		v[0] = 0;
-	fclose(f);
-	if (v[0] != 'Y')
-		xt_skip("huge_mappings is %c: this kernel lacks huge PFN "
-			"mappings (4 KiB entries only)", v[0] ? v[0] : '?');
-	if (xt_proc_field(STATS, "pmd_mappings") < 0)
-		xt_skip("no pmd_mappings in %s", STATS);
-}
-
-static long pmd_mappings(void)
-{
-	return xt_proc_field(STATS, "pmd_mappings");
-}
 
 #define LEN (2 * HP)
 
@@ -47,7 +22,7 @@ int main(void)
 	int fd, round;
 	pid_t pid;
 
-	require_huge_mappings();
+	xt_require_huge_mappings();
 	xt_chan_init(&ch);
 	pid = xt_fork();
 	if (pid == 0) {
@@ -77,7 +52,7 @@ int main(void)
 		if (round == 0) {
 			XT_ASSERT_ZERO(p, LEN);
 			xt_info("after reading zeros: pmd_mappings %ld",
-				pmd_mappings());
+				xt_pmd_mappings());
 			for (i = 0; i < LEN; i += ps)
 				xt_fill(p + i, 8, 250, i);
 			xt_send_u64(fd, 1);

@@ -15,31 +15,6 @@
 #include <pthread.h>
 
 #define HP (2 * XT_MiB)
-#define STATS "/sys/kernel/debug/xpmem/stats"
-#define HUGE_PARAM "/sys/module/xpmem/parameters/huge_mappings"
-
-/* Skip unless the module maps 2 MiB pages with 2 MiB entries. */
-static void require_huge_mappings(void)
-{
-	char v[8] = "";
-	FILE *f = fopen(HUGE_PARAM, "r");
-
-	if (!f)
-		xt_skip("no %s: the module has no 2 MiB mappings", HUGE_PARAM);
-	if (!fgets(v, sizeof(v), f))
-		v[0] = 0;
-	fclose(f);
-	if (v[0] != 'Y')
-		xt_skip("huge_mappings is %c: this kernel lacks huge PFN "
-			"mappings (4 KiB entries only)", v[0] ? v[0] : '?');
-	if (xt_proc_field(STATS, "pmd_mappings") < 0)
-		xt_skip("no pmd_mappings in %s", STATS);
-}
-
-static long pmd_mappings(void)
-{
-	return xt_proc_field(STATS, "pmd_mappings");
-}
 
 #define NHP 4
 #define LEN (NHP * HP)
@@ -93,7 +68,7 @@ int main(void)
 	pid_t pid;
 
 	ps = XT_PS;
-	require_huge_mappings();
+	xt_require_huge_mappings();
 	xt_set_timeout(200);
 	xt_chan_init(&ch);
 	pid = xt_fork();
@@ -140,7 +115,7 @@ int main(void)
 	fd = xt_chan_end(&ch, 0);
 	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
 
-	before = pmd_mappings();
+	before = xt_pmd_mappings();
 	for (k = 0; k < ROUNDS && !bad; k++) {
 		pthread_t th[THREADS];
 
@@ -160,9 +135,9 @@ int main(void)
 		xt_detach(att);
 	}
 	xt_info("pmd_mappings %ld -> %ld over %d rounds", before,
-		pmd_mappings(), k);
+		xt_pmd_mappings(), k);
 	XT_ASSERT_EQ(bad, 0);
-	XT_ASSERT_GT(pmd_mappings(), before);
+	XT_ASSERT_GT(xt_pmd_mappings(), before);
 	xt_release(a);
 	xt_send_u64(fd, 2 * ROUNDS + 1);
 	xt_wait_ok(pid);

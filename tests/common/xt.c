@@ -296,6 +296,31 @@ long xt_proc_field(const char *path, const char *name)
 	return v;
 }
 
+#define XT_STATS "/sys/kernel/debug/xpmem/stats"
+#define XT_HUGE_PARAM "/sys/module/xpmem/parameters/huge_mappings"
+
+void xt_require_huge_mappings(void)
+{
+	char v[8] = "";
+	FILE *f = fopen(XT_HUGE_PARAM, "r");
+
+	if (!f)
+		xt_skip("no %s: the module has no 2 MiB mappings", XT_HUGE_PARAM);
+	if (!fgets(v, sizeof(v), f))
+		v[0] = 0;
+	fclose(f);
+	if (v[0] != 'Y')
+		xt_skip("huge_mappings is %c: this kernel lacks huge PFN "
+			"mappings (4 KiB entries only)", v[0] ? v[0] : '?');
+	if (xt_pmd_mappings() < 0)
+		xt_skip("no pmd_mappings in %s", XT_STATS);
+}
+
+long xt_pmd_mappings(void)
+{
+	return xt_proc_field(XT_STATS, "pmd_mappings");
+}
+
 void xt_drop_privs(uid_t uid, gid_t gid, int ngroups, const gid_t *groups)
 {
 	XT_OK(setgroups(ngroups, groups));

@@ -153,6 +153,14 @@ int xt_read_long(const char *path, long *out);
 /* A field of /proc/meminfo or /proc/vmstat-like "name value" files, or -1. */
 long xt_proc_field(const char *path, const char *name);
 
+/*
+ * 2 MiB mappings (the *_pmd tests): skip unless the module maps huge pages
+ * with 2 MiB entries (huge_mappings Y and a pmd_mappings counter in
+ * debugfs xpmem/stats); the number of 2 MiB entries inserted since load.
+ */
+void xt_require_huge_mappings(void);
+long xt_pmd_mappings(void);
+
 /* Give up root: groups, gid, uid (all of real/effective/saved). */
 void xt_drop_privs(uid_t uid, gid_t gid, int ngroups, const gid_t *groups);
 
