@@ -49,12 +49,9 @@ int main(void)
 	long thp;
 
 	xt_require_huge_mappings();
-	buf = xt_map_aligned(LEN, HP, PROT_READ | PROT_WRITE,
-			     MAP_PRIVATE | MAP_ANONYMOUS);
-	if (madvise(buf, LEN, MADV_HUGEPAGE) != 0)
-		xt_info("MADV_HUGEPAGE: %s", strerror(errno));
+	buf = xt_map_thp(LEN);
 	xt_fill(buf, LEN, 230, 0);
-	thp = xt_proc_field("/proc/self/smaps_rollup", "AnonHugePages");
+	thp = xt_anon_huge_kb();
 	if (thp < (long)(LEN / 1024))
 		xt_skip("the owner got %ld of %lu kB as THP", thp, LEN / 1024);
 	s = xt_make(buf, LEN, 0600);

@@ -13,11 +13,6 @@
 
 #define LEN (2 * HP)
 
-static long owner_thp(void)
-{
-	return xt_proc_field("/proc/self/smaps_rollup", "AnonHugePages");
-}
-
 int main(void)
 {
 	size_t ps = XT_PS, i;
@@ -31,15 +26,12 @@ int main(void)
 	xt_chan_init(&ch);
 	pid = xt_fork();
 	if (pid == 0) {
-		char *buf = xt_map_aligned(LEN, HP, PROT_READ | PROT_WRITE,
-					   MAP_PRIVATE | MAP_ANONYMOUS);
+		char *buf = xt_map_thp(LEN);
 
 		fd = xt_chan_end(&ch, 1);
-		if (madvise(buf, LEN, MADV_HUGEPAGE) != 0)
-			xt_info("MADV_HUGEPAGE: %s", strerror(errno));
 		xt_fill(buf, LEN, 190, 0);
 		xt_send_u64(fd, xt_make(buf, LEN, 0600));
-		xt_send_u64(fd, owner_thp());
+		xt_send_u64(fd, xt_anon_huge_kb());
 		xt_expect_u64(fd, 1);
 		XT_OK(munmap(buf, LEN));
 		xt_send_u64(fd, 2);
@@ -51,7 +43,7 @@ int main(void)
 			xt_info("MADV_HUGEPAGE: %s", strerror(errno));
 		xt_fill(m, LEN, 191, 0);
 		xt_send_u64(fd, 4);
-		xt_send_u64(fd, owner_thp());
+		xt_send_u64(fd, xt_anon_huge_kb());
 		xt_expect_u64(fd, 5);
 		return 0;
 	}

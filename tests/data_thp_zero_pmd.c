@@ -26,12 +26,9 @@ int main(void)
 	xt_chan_init(&ch);
 	pid = xt_fork();
 	if (pid == 0) {
-		char *buf = xt_map_aligned(LEN, HP, PROT_READ | PROT_WRITE,
-					   MAP_PRIVATE | MAP_ANONYMOUS);
+		char *buf = xt_map_thp(LEN);
 
 		fd = xt_chan_end(&ch, 1);
-		if (madvise(buf, LEN, MADV_HUGEPAGE) != 0)
-			xt_info("MADV_HUGEPAGE: %s", strerror(errno));
 		/* the second block: read by the owner itself first */
 		XT_ASSERT_ZERO(buf + HP, HP);
 		xt_send_u64(fd, xt_make(buf, LEN, 0600));

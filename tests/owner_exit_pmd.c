@@ -23,16 +23,12 @@ int main(void)
 	xt_chan_init(&ch);
 	pid = xt_fork();
 	if (pid == 0) {
-		char *buf = xt_map_aligned(LEN, HP, PROT_READ | PROT_WRITE,
-					   MAP_PRIVATE | MAP_ANONYMOUS);
+		char *buf = xt_map_thp(LEN);
 
 		fd = xt_chan_end(&ch, 1);
-		if (madvise(buf, LEN, MADV_HUGEPAGE) != 0)
-			xt_info("MADV_HUGEPAGE: %s", strerror(errno));
 		xt_fill(buf, LEN, 240, 0);
 		xt_send_u64(fd, xt_make(buf, LEN, 0600));
-		xt_send_u64(fd, xt_proc_field("/proc/self/smaps_rollup",
-					      "AnonHugePages"));
+		xt_send_u64(fd, xt_anon_huge_kb());
 		xt_expect_u64(fd, 1);
 		return 0;	/* exits without removing the segment */
 	}

@@ -73,13 +73,10 @@ int main(void)
 	xt_chan_init(&ch);
 	pid = xt_fork();
 	if (pid == 0) {
-		char *buf = xt_map_aligned(LEN, HP, PROT_READ | PROT_WRITE,
-					   MAP_PRIVATE | MAP_ANONYMOUS);
+		char *buf = xt_map_thp(LEN);
 		unsigned int r = 5;
 
 		fd = xt_chan_end(&ch, 1);
-		if (madvise(buf, LEN, MADV_HUGEPAGE) != 0)
-			xt_info("MADV_HUGEPAGE: %s", strerror(errno));
 		xt_fill(buf, LEN, SEED, 0);
 		xt_send_u64(fd, xt_make(buf, LEN, 0600));
 		for (k = 0; k < ROUNDS; k++) {

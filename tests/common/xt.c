@@ -321,6 +321,21 @@ long xt_pmd_mappings(void)
 	return xt_proc_field(XT_STATS, "pmd_mappings");
 }
 
+char *xt_map_thp(size_t len)
+{
+	char *p = xt_map_aligned(len, 2 * XT_MiB, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS);
+
+	if (madvise(p, len, MADV_HUGEPAGE) != 0)
+		xt_info("MADV_HUGEPAGE: %s", strerror(errno));
+	return p;
+}
+
+long xt_anon_huge_kb(void)
+{
+	return xt_proc_field("/proc/self/smaps_rollup", "AnonHugePages");
+}
+
 void xt_drop_privs(uid_t uid, gid_t gid, int ngroups, const gid_t *groups)
 {
 	XT_OK(setgroups(ngroups, groups));

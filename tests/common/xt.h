@@ -160,6 +160,14 @@ long xt_proc_field(const char *path, const char *name);
  */
 void xt_require_huge_mappings(void);
 long xt_pmd_mappings(void);
+/*
+ * len bytes of private anonymous memory, 2 MiB-aligned and advised
+ * MADV_HUGEPAGE (a failed madvise is reported, not fatal: the tests skip
+ * when the owner got no THP).
+ */
+char *xt_map_thp(size_t len);
+/* AnonHugePages of this process (kB, smaps_rollup), or -1. */
+long xt_anon_huge_kb(void);
 
 /* Give up root: groups, gid, uid (all of real/effective/saved). */
 void xt_drop_privs(uid_t uid, gid_t gid, int ngroups, const gid_t *groups);
