@@ -17,13 +17,16 @@
  * Locking rules of the lock owned here:
  *
  * att->lock (mutex)
- *	Protects att->dead, att->mapped and att->pgoff, and orders PTE
- *	insertion by the fault path against the notifier: the fault checks
- *	the notifier sequence and inserts under it, the notifier sets the
- *	sequence under it. Nothing that allocates memory, takes an mmap_lock
- *	or an i_mmap_rwsem runs under it (reclaim can call the notifier).
- *	Taken under seg->lock (killing), under the owner's locks (the
- *	notifier) and under the attacher's mmap_lock (fault, ->mmap).
+ *	Protects the writes of att->dead, att->mapped and att->pgoff and of
+ *	the notifier sequence (the notifier sets it under it). The 2 MiB
+ *	fault checks the sequence and inserts its leaf under it; the PTE
+ *	fault reads the sequence and att->dead under the attacher's page
+ *	table lock instead (see fault.c: both are written before the zap
+ *	that takes that lock). Nothing that allocates memory, takes an
+ *	mmap_lock or an i_mmap_rwsem runs under it (reclaim can call the
+ *	notifier). Taken under seg->lock (killing), under the owner's locks
+ *	(the notifier) and under the attacher's mmap_lock (2 MiB fault,
+ *	->mmap).
  */
 
 #include <linux/mm.h>

@@ -6,8 +6,11 @@
  * parameter fault_pages), in both directions, bounded by the attachment
  * and by the owner's VMA. hmm_range_fault() faults in the faulting page
  * in the owner (for write if the access is a write) and only reports the
- * others of the run that are present. The result is inserted under the
- * attachment's lock if the interval notifier's sequence has not moved.
+ * others of the run that are present. The result is inserted in one walk
+ * of the attacher's page tables (apply_to_page_range(), which allocates
+ * them as needed), each table's entries under its lock, if the interval
+ * notifier's sequence has not moved: it is checked under that same lock
+ * for every entry (see xpmem_fill_pte()).
  *
  * An entry is writable only where the owner's is, and the VMA allows it.
  * A write through a read-only entry reaches ->pfn_mkwrite, which zaps it;
@@ -18,22 +21,27 @@
  * Lock order (the same as in docs/design.md):
  *
  *   attacher mmap_lock (read, held by the core around ->fault)
- *     -> owner mmap_lock (read, trylock only)
- *     -> attachment lock (mutex; only to check the sequence and insert)
- *        -> page table lock (inside vmf_insert_pfn_prot())
+ *     -> owner mmap_lock (read, trylock only; released before inserting)
+ *     -> attacher page table lock (check the sequence, insert)
  *   owner mmap_lock / reclaim / migration (the invalidation's caller)
  *     -> attachment lock (set the sequence, briefly)
  *     -> context i_mmap_rwsem (read, unmap_mapping_pages())
+ *        -> attacher page table lock (the zap)
+ *
+ * Why the sequence check under the page table lock is enough: the
+ * invalidation publishes the new sequence (under att->lock) before its
+ * zap, and the zap takes every table lock of the range after that. A
+ * fault holding a table lock either sees the new sequence and stops, or
+ * inserts before the zap reaches that table, which then removes its
+ * entries. att->dead (REMOVE, RELEASE, the owner's exit) works the same
+ * way: set, then zapped. No driver lock is held while the walk allocates
+ * page tables, so reclaim may invalidate meanwhile.
  *
  * Why only a trylock of the owner's lock: every rank of an MPI job
  * attaches every other one, so B's fault blocking on A's mmap_lock while
  * A blocks on B's (both with writers queued) would deadlock. When the
  * trylock fails the fault drops B's lock, waits for A's and returns
  * VM_FAULT_RETRY, or simply refaults when retrying is not allowed.
- *
- * The attacher's page tables for the run are allocated before the
- * attachment lock is taken, so no allocation (and so no reclaim, which
- * can invalidate and take that lock) happens under it.
  *
  * 2 MiB entries (where compat.h defines XPMEM_HUGE_PMD): ->huge_fault
  * asks hmm_range_fault() for the whole 2 MiB block of the owner around
@@ -47,8 +55,11 @@
  * the insertion, for read by the PTE path from the allocation of its
  * page table to the insertion of its entries, whose run then stays
  * within the faulting page's 2 MiB block (the one PMD it checks).
- * Lock order: attacher mmap_lock -> att->pt_sem -> att->lock; memory is
- * allocated under pt_sem (read) only, and reclaim never takes pt_sem.
+ * The 2 MiB fault checks the sequence and inserts under att->lock (the
+ * PMD lock is taken inside vmf_insert_pfn_pmd(), where we cannot check).
+ * Lock order: attacher mmap_lock -> att->pt_sem -> att->lock or a page
+ * table lock; memory is allocated under pt_sem (read) only, and reclaim
+ * never takes pt_sem.
  */
 
 #include <linux/mm.h>
@@ -133,11 +144,6 @@ static inline unsigned long xpmem_src(const struct xpmem_att *att,
 	return att->src_start + (idx << PAGE_SHIFT);
 }
 
-static int xpmem_pte_prealloc(pte_t *pte, unsigned long addr, void *data)
-{
-	return 0;
-}
-
 /*
  * The owner's mmap_lock is contended and we hold the attacher's: let go
  * of ours, wait for the owner's, and have the core retry the fault.
@@ -198,46 +204,86 @@ static int xpmem_fault_range(struct xpmem_att *att, unsigned long seq,
 	return hmm_range_fault(&range);
 }
 
+/* What the PTE walk of one run needs (see xpmem_fill_pte()). */
+struct xpmem_fill {
+	struct xpmem_att *att;
+	struct vm_area_struct *vma;
+	const struct xpmem_run *run;
+	unsigned long seq;
+	pgprot_t prot_ro;
+	pgprot_t prot_rw;
+	bool vma_write;
+};
+
 /*
- * Insert the valid entries of a run (attachment lock held). Entries
- * already present are left alone (vmf_insert_pfn_prot() reports them as
- * VM_FAULT_NOPAGE). Returns the result for the faulting page.
+ * Set one entry of a run; apply_to_page_range() calls it for every page
+ * of the run with that page's table locked. The sequence and att->dead
+ * are checked under the table lock: an invalidation (or a kill) changes
+ * them before it zaps, and its zap takes this lock after us, so either we
+ * see the change and stop, or our entry exists before the zap removes
+ * it. The same makes the page safe to touch: the owner frees it only
+ * after the invalidation, and so after our zap.
+ *
+ * Entries already present are left alone, as vmf_insert_pfn_prot() does.
+ * The entry is the one vmf_insert_pfn_prot() would make for a page of
+ * RAM (write-back memory type, special: no page reference or mapcount).
  */
-static vm_fault_t xpmem_insert_run(struct vm_area_struct *vma,
-				   const struct xpmem_run *run)
+static int xpmem_fill_pte(pte_t *pte, unsigned long addr, void *data)
 {
-	pgprot_t prot_ro = vm_get_page_prot(vma->vm_flags & ~VM_WRITE);
-	pgprot_t prot_rw = vm_get_page_prot(vma->vm_flags);
-	bool vma_write = vma->vm_flags & VM_WRITE;
-	vm_fault_t ret = VM_FAULT_NOPAGE;
-	unsigned long i;
+	const struct xpmem_fill *f = data;
+	unsigned long i = (addr - f->vma->vm_start) >> PAGE_SHIFT;
+	unsigned long hpfn = f->run->pfns[i - f->run->lo];
+	struct page *page;
+	bool wr;
 
-	for (i = run->lo; i < run->hi; i++) {
-		unsigned long hpfn = run->pfns[i - run->lo];
-		unsigned long addr = vma->vm_start + (i << PAGE_SHIFT);
-		struct page *page;
-		bool wr;
-		vm_fault_t r;
+	if (READ_ONCE(f->att->dead))
+		return -ENOENT;
+	if (mmu_interval_read_retry(&f->att->notifier, f->seq))
+		return -EAGAIN;
+	if (!(hpfn & HMM_PFN_VALID) || (hpfn & HMM_PFN_ERROR) ||
+	    !pte_none(ptep_get(pte)))
+		return 0;
 
-		if (!(hpfn & HMM_PFN_VALID) || (hpfn & HMM_PFN_ERROR))
-			continue;
-		page = hmm_pfn_to_page(hpfn);
-		wr = vma_write && (hpfn & HMM_PFN_WRITE);
-		/*
-		 * Writes through our entry do not dirty the owner's PTE. An
-		 * anonymous page can be writable and clean there (after
-		 * MADV_FREE) and reclaim would then drop our data: dirty it
-		 * now. It is still mapped by the owner (the sequence is
-		 * checked under att->lock), so the page is safe to touch.
-		 */
-		if (wr && PageAnon(page))
-			xpmem_page_mark_dirty(page);
-		r = vmf_insert_pfn_prot(vma, addr, page_to_pfn(page),
-					wr ? prot_rw : prot_ro);
-		if (i == run->idx && (r & VM_FAULT_ERROR))
-			ret = r;
-	}
-	return ret;
+	page = hmm_pfn_to_page(hpfn);
+	wr = f->vma_write && (hpfn & HMM_PFN_WRITE);
+	/*
+	 * Writes through our entry do not dirty the owner's PTE. An
+	 * anonymous page can be writable and clean there (after MADV_FREE)
+	 * and reclaim would then drop our data: dirty it now.
+	 */
+	if (wr && PageAnon(page))
+		xpmem_page_mark_dirty(page);
+	set_pte_at(f->vma->vm_mm, addr, pte,
+		   pte_mkspecial(pfn_pte(page_to_pfn(page),
+					 wr ? f->prot_rw : f->prot_ro)));
+	update_mmu_cache(f->vma, addr, pte);
+	return 0;
+}
+
+/*
+ * Insert the valid entries of a run in one walk of the attacher's page
+ * tables, allocating them as needed (no driver lock is held: see
+ * xpmem_fill_pte()). Returns 0, -EAGAIN when the sequence moved (nothing
+ * or part of the run was inserted: retry), -ENOENT for a dead attachment,
+ * -ENOMEM.
+ */
+static int xpmem_insert_run(struct xpmem_att *att, struct vm_area_struct *vma,
+			    const struct xpmem_run *run, unsigned long seq)
+{
+	struct xpmem_fill f = {
+		.att = att,
+		.vma = vma,
+		.run = run,
+		.seq = seq,
+		.prot_ro = vm_get_page_prot(vma->vm_flags & ~VM_WRITE),
+		.prot_rw = vm_get_page_prot(vma->vm_flags),
+		.vma_write = vma->vm_flags & VM_WRITE,
+	};
+
+	return apply_to_page_range(vma->vm_mm,
+				   vma->vm_start + (run->lo << PAGE_SHIFT),
+				   (run->hi - run->lo) << PAGE_SHIFT,
+				   xpmem_fill_pte, &f);
 }
 
 /**
@@ -304,37 +350,18 @@ vm_fault_t xpmem_fault(struct vm_fault *vmf)
 
 		xpmem_pt_read_lock(att);
 		/* Another thread mapped the block with a 2 MiB entry. */
-		if (xpmem_pmd_is_leaf(vmf)) {
-			xpmem_pt_read_unlock(att);
-			ret = VM_FAULT_NOPAGE;
-			goto out;
-		}
-		/* Page tables now: nothing may allocate under att->lock. */
-		if (apply_to_page_range(vma->vm_mm,
-					vma->vm_start + (run.lo << PAGE_SHIFT),
-					(run.hi - run.lo) << PAGE_SHIFT,
-					xpmem_pte_prealloc, NULL)) {
-			xpmem_pt_read_unlock(att);
-			ret = VM_FAULT_OOM;
-			goto out;
-		}
+		if (xpmem_pmd_is_leaf(vmf))
+			err = 0;
+		else
+			err = xpmem_insert_run(att, vma, &run, seq);
+		xpmem_pt_read_unlock(att);
 
-		mutex_lock(&att->lock);
-		if (mmu_interval_read_retry(&att->notifier, seq)) {
-			mutex_unlock(&att->lock);
-			xpmem_pt_read_unlock(att);
+		if (err == -EAGAIN) {
 			cond_resched();
 			continue;
 		}
-		if (att->dead) {
-			mutex_unlock(&att->lock);
-			xpmem_pt_read_unlock(att);
-			ret = VM_FAULT_SIGBUS;
-			goto out;
-		}
-		ret = xpmem_insert_run(vma, &run);
-		mutex_unlock(&att->lock);
-		xpmem_pt_read_unlock(att);
+		ret = !err ? VM_FAULT_NOPAGE :
+		      err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
 		break;
 	}
 
