@@ -44,11 +44,12 @@
  * VM_FAULT_RETRY, or simply refaults when retrying is not allowed.
  *
  * 2 MiB entries (where compat.h defines XPMEM_HUGE_PMD): ->huge_fault
- * asks hmm_range_fault() for the whole 2 MiB block of the owner around
- * the faulting page, under the same sequence protocol. Where the owner
- * maps all of it with one 2 MiB page (a PMD-mapped THP or a hugetlb
- * page) at a source address congruent with ours modulo 2 MiB, one
- * special PMD leaf maps it; otherwise the fault falls back to PTEs.
+ * asks hmm_range_fault() for the faulting page only, under the same
+ * sequence protocol: its map order tells whether the owner maps the
+ * page's whole 2 MiB block with one entry (a PMD-mapped THP or a hugetlb
+ * page). Where it does, at a source address congruent with ours modulo
+ * 2 MiB, one special PMD leaf maps the block; otherwise the fault falls
+ * back to PTEs.
  * vmf_insert_pfn_pmd() must never find a PTE table in place of the
  * leaf, and the PTE path must never meet a leaf in its block: att->pt_sem
  * is held for write by the 2 MiB fault across the check of the PMD and
@@ -204,6 +205,40 @@ static int xpmem_fault_range(struct xpmem_att *att, unsigned long seq,
 	return hmm_range_fault(&range);
 }
 
+/*
+ * Ask the owner's page tables for a run under a fresh notifier sequence,
+ * *seq, until no invalidation gets in the way. Returns 0, or what the
+ * fault returns: VM_FAULT_RETRY or VM_FAULT_NOPAGE (the owner's lock is
+ * contended, see xpmem_fault_wait(); or a fatal signal), or the faulting
+ * page's error (VM_FAULT_SIGSEGV for a write the owner cannot do,
+ * VM_FAULT_OOM, VM_FAULT_SIGBUS for a hole or anything else).
+ */
+static vm_fault_t xpmem_fault_owner(struct vm_fault *vmf,
+				    struct xpmem_att *att,
+				    struct xpmem_run *run, bool write,
+				    unsigned long *seq)
+{
+	struct mm_struct *owner = att->owner_mm;
+	int err;
+
+	for (;;) {
+		*seq = mmu_interval_read_begin(&att->notifier);
+		if (!mmap_read_trylock(owner))
+			return xpmem_fault_wait(vmf, owner);
+		err = xpmem_fault_range(att, *seq, run, write, owner);
+		mmap_read_unlock(owner);
+		if (err != -EBUSY)
+			break;
+		if (fatal_signal_pending(current))
+			return VM_FAULT_NOPAGE;
+		cond_resched();
+	}
+	if (!err)
+		return 0;
+	return err == -EPERM ? VM_FAULT_SIGSEGV :
+	       err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+}
+
 /* What the PTE walk of one run needs (see xpmem_fill_pte()). */
 struct xpmem_fill {
 	struct xpmem_att *att;
@@ -326,27 +361,9 @@ vm_fault_t xpmem_fault(struct vm_fault *vmf)
 	}
 
 	for (;;) {
-		seq = mmu_interval_read_begin(&att->notifier);
-		if (!mmap_read_trylock(owner)) {
-			ret = xpmem_fault_wait(vmf, owner);
+		ret = xpmem_fault_owner(vmf, att, &run, write, &seq);
+		if (ret)
 			goto out;
-		}
-		err = xpmem_fault_range(att, seq, &run, write, owner);
-		mmap_read_unlock(owner);
-
-		if (err == -EBUSY) {
-			if (fatal_signal_pending(current)) {
-				ret = VM_FAULT_NOPAGE;
-				goto out;
-			}
-			cond_resched();
-			continue;
-		}
-		if (err) {
-			ret = err == -EPERM ? VM_FAULT_SIGSEGV :
-			      err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
-			goto out;
-		}
 
 		xpmem_pt_read_lock(att);
 		/* Another thread mapped the block with a 2 MiB entry. */
@@ -355,15 +372,12 @@ vm_fault_t xpmem_fault(struct vm_fault *vmf)
 		else
 			err = xpmem_insert_run(att, vma, &run, seq);
 		xpmem_pt_read_unlock(att);
-
-		if (err == -EAGAIN) {
-			cond_resched();
-			continue;
-		}
-		ret = !err ? VM_FAULT_NOPAGE :
-		      err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
-		break;
+		if (err != -EAGAIN)
+			break;
+		cond_resched();
 	}
+	ret = !err ? VM_FAULT_NOPAGE :
+	      err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
 
 out:
 	kfree(run.pfns);
@@ -397,9 +411,11 @@ vm_fault_t xpmem_pfn_mkwrite(struct vm_fault *vmf)
 
 #ifdef XPMEM_HUGE_PMD
 /*
- * Whether a 2 MiB run may be mapped by one PMD leaf: every page present,
- * mapped by the owner with a 2 MiB (or larger) entry, physically
- * contiguous from a 2 MiB-aligned frame. *wr: all writable.
+ * Whether the faulting page's block may be mapped by one PMD leaf: the
+ * owner maps the faulting page (@hpfn, at page @off of its 2 MiB block)
+ * with a 2 MiB (or larger) entry, so that one entry maps the whole block
+ * (the source block is 2 MiB aligned), and the frames are contiguous
+ * from a 2 MiB-aligned one, *pfn0. *wr: the owner's entry is writable.
  *
  * Not the huge zero folio (an owner's read of untouched THP memory):
  * zap_huge_pmd() of 7.3 handles any leaf of it as the huge zero PMD and
@@ -409,52 +425,41 @@ vm_fault_t xpmem_pfn_mkwrite(struct vm_fault *vmf)
  * folios all have one while mapped. Its pages get PTEs instead, as the
  * small zero page does.
  */
-static bool xpmem_run_is_huge(const struct xpmem_run *run, bool *wr)
+static bool xpmem_pfn_is_huge(unsigned long hpfn, unsigned long off,
+			      unsigned long *pfn0, bool *wr)
 {
-	unsigned long pfn0, i;
-	struct page *head;
-	bool w = true;
+	struct page *page;
 
-	if (run->hi - run->lo != HPAGE_PMD_NR ||
-	    !(run->pfns[0] & HMM_PFN_VALID))
+	if (!(hpfn & HMM_PFN_VALID) || (hpfn & HMM_PFN_ERROR) ||
+	    hmm_pfn_to_map_order(hpfn) < PMD_ORDER)
 		return false;
-	head = hmm_pfn_to_page(run->pfns[0]);
-	pfn0 = page_to_pfn(head);
-	if (!IS_ALIGNED(pfn0, HPAGE_PMD_NR) ||
-	    !READ_ONCE(page_folio(head)->mapping))
+	page = hmm_pfn_to_page(hpfn);
+	*pfn0 = page_to_pfn(page) - off;
+	if (!IS_ALIGNED(*pfn0, HPAGE_PMD_NR) ||
+	    !READ_ONCE(page_folio(page)->mapping))
 		return false;
-	for (i = 0; i < HPAGE_PMD_NR; i++) {
-		unsigned long hpfn = run->pfns[i];
-
-		if (!(hpfn & HMM_PFN_VALID) || (hpfn & HMM_PFN_ERROR) ||
-		    hmm_pfn_to_map_order(hpfn) < PMD_ORDER ||
-		    page_to_pfn(hmm_pfn_to_page(hpfn)) != pfn0 + i)
-			return false;
-		if (!(hpfn & HMM_PFN_WRITE))
-			w = false;
-	}
-	*wr = w;
+	*wr = hpfn & HMM_PFN_WRITE;
 	return true;
 }
 
 /*
- * Insert the PMD leaf of a huge run (att->pt_sem for write and att->lock
- * held, the sequence checked). The PMD must still be empty: a PTE table
- * there (another thread's PTE fault) means falling back to it.
+ * Insert the PMD leaf of a huge block (att->pt_sem for write and
+ * att->lock held, the sequence checked). The PMD must still be empty: a
+ * PTE table there (another thread's PTE fault) means falling back to it.
  */
-static vm_fault_t xpmem_insert_pmd(struct vm_fault *vmf,
-				   const struct xpmem_run *run, bool wr)
+static vm_fault_t xpmem_insert_pmd(struct vm_fault *vmf, unsigned long pfn0,
+				   bool wr)
 {
-	struct page *page = hmm_pfn_to_page(run->pfns[0]);
+	struct page *page = pfn_to_page(pfn0);
 	pmd_t pmd = pmdp_get_lockless(vmf->pmd);
 	vm_fault_t ret;
 
 	if (!pmd_none(pmd))
 		return pmd_leaf(pmd) ? VM_FAULT_NOPAGE : VM_FAULT_FALLBACK;
-	/* As in xpmem_insert_run(): our writes do not dirty the owner's. */
+	/* As in xpmem_fill_pte(): our writes do not dirty the owner's. */
 	if (wr && PageAnon(page))
 		xpmem_page_mark_dirty(page);
-	ret = xpmem_insert_pfn_pmd(vmf, page_to_pfn(page), wr);
+	ret = xpmem_insert_pfn_pmd(vmf, pfn0, wr);
 	if (ret == VM_FAULT_NOPAGE)
 		atomic_long_inc(&xpmem_nr_pmd_maps);
 	return ret;
@@ -488,11 +493,10 @@ vm_fault_t xpmem_huge_fault(struct vm_fault *vmf, unsigned int order)
 	bool write = vmf->flags & FAULT_FLAG_WRITE;
 	struct xpmem_zapper z;
 	struct xpmem_run run;
-	unsigned long seq;
+	unsigned long seq, hpfn, pfn0;
 	vm_fault_t ret;
 	pmd_t pmd;
 	bool wr;
-	int err;
 
 	/*
 	 * Where a PMD leaf needs a deposited page table (some powerpc),
@@ -527,46 +531,26 @@ vm_fault_t xpmem_huge_fault(struct vm_fault *vmf, unsigned int order)
 
 	if (!mmget_not_zero(owner))
 		return VM_FAULT_SIGBUS;
+	/* One entry tells how the owner maps the whole block. */
 	run.max = run.min + HPAGE_PMD_NR;
 	run.idx = (vmf->address - vma->vm_start) >> PAGE_SHIFT;
-	run.n = HPAGE_PMD_NR;
-	run.pfns = kmalloc_array(run.n, sizeof(*run.pfns), GFP_KERNEL);
-	if (!run.pfns) {
-		ret = VM_FAULT_OOM;
-		goto out;
-	}
+	run.n = 1;
+	run.pfns = &hpfn;
 
 	for (;;) {
-		seq = mmu_interval_read_begin(&att->notifier);
-		if (!mmap_read_trylock(owner)) {
-			ret = xpmem_fault_wait(vmf, owner);
-			goto out;
-		}
-		err = xpmem_fault_range(att, seq, &run, write, owner);
-		mmap_read_unlock(owner);
-
-		if (err == -EBUSY) {
-			if (fatal_signal_pending(current)) {
-				ret = VM_FAULT_NOPAGE;
-				goto out;
-			}
-			cond_resched();
-			continue;
-		}
 		/*
 		 * The errors are the faulting page's, as in xpmem_fault():
 		 * report them here, so that no PTE table is left in the
 		 * block (a hole now may be a huge page later).
 		 */
-		if (err) {
-			ret = err == -EPERM ? VM_FAULT_SIGSEGV :
-			      err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
-			goto out;
-		}
+		ret = xpmem_fault_owner(vmf, att, &run, write, &seq);
+		if (ret)
+			break;
 		/* Not one 2 MiB page: map it with PTEs through ->fault. */
-		if (!xpmem_run_is_huge(&run, &wr) || (write && !wr)) {
+		if (!xpmem_pfn_is_huge(hpfn, run.idx - run.min, &pfn0, &wr) ||
+		    (write && !wr)) {
 			ret = VM_FAULT_FALLBACK;
-			goto out;
+			break;
 		}
 		wr = wr && (vma->vm_flags & VM_WRITE);
 
@@ -581,14 +565,12 @@ vm_fault_t xpmem_huge_fault(struct vm_fault *vmf, unsigned int order)
 		if (att->dead)
 			ret = VM_FAULT_SIGBUS;
 		else
-			ret = xpmem_insert_pmd(vmf, &run, wr);
+			ret = xpmem_insert_pmd(vmf, pfn0, wr);
 		mutex_unlock(&att->lock);
 		up_write(&att->pt_sem);
 		break;
 	}
 
-out:
-	kfree(run.pfns);
 	xpmem_mmput_async(owner);
 	return ret;
 }
