@@ -64,7 +64,7 @@ maint=$(sed -n 's/^Maintainer: *//p' "$src/debian/control")
 date=$(date -R -d "@$(git log -1 --format=%ct "${ref}")")
 sed -e "s/@VERSION@-1/$version-$rev/" -e "s/@COMMIT@/$commit/" \
     -e "s/@MAINTAINER@/$maint/" -e "s/@DATE@/$date/" -e "s/ unstable;/ $dist;/" \
-    "$src/debian/changelog.in" > "$src/debian/changelog"
+    -e "/^# SPDX-License-Identifier/d" "$src/debian/changelog.in" > "$src/debian/changelog"
 rm -f "$src/debian/changelog.in"
 
 cd "$src"
