@@ -3,9 +3,13 @@
 # Run xpmem-bench in a QEMU guest of the test bed (tests/vm) and keep its
 # output on the host.
 #
-#   bench/run-in-guest.sh [-k kernel] [-b build-dir] [-o out-dir] [-- bench args...]
+#   bench/run-in-guest.sh [-k kernel] [-b build-dir] [-o out-dir] [-p param=value]...
+#                         [-- bench args...]
 #
 #   -k   kernel name of tests/vm/kernels.conf (default 6.1)
+#   -p   set a parameter of the loaded module before the benchmark runs
+#        (/sys/module/xpmem/parameters/<param>), e.g. -p fault_pages=512;
+#        repeatable; bench_check runs with the defaults
 #   -b   CMake build dir holding bench/xpmem-bench and bench/bench_check
 #        (default: build)
 #   -o   where the output goes (default: <build-dir>/bench-<kernel>):
@@ -18,11 +22,14 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
-kernel=6.1 build=$src/build out=
-while getopts k:b:o:h o; do
+kernel=6.1 build=$src/build out= params=()
+while getopts k:b:o:p:h o; do
     case $o in
     k) kernel=$OPTARG ;; b) build=$OPTARG ;; o) out=$OPTARG ;;
-    *) sed -n '3,17p' "$0"; exit 2 ;;
+    p) [[ $OPTARG =~ ^[a-z_]+=[^[:space:]\']+$ ]] ||
+           { echo "bad -p $OPTARG (want name=value)" >&2; exit 2; }
+       params+=("$OPTARG") ;;
+    *) sed -n '3,21p' "$0"; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
@@ -43,6 +50,11 @@ echo "bench_check 600" > "$stage/runlist"
 {
     echo '#!/bin/sh'
     echo 'echo "@@BENCH-ARGS '"$*"'"'
+    for p in ${params[@]+"${params[@]}"}; do
+        f=/sys/module/xpmem/parameters/${p%%=*}
+        echo "echo '${p#*=}' > $f || exit 1"
+        echo "echo \"@@BENCH-PARAM ${p%%=*}=\$(cat $f)\""
+    done
     printf '/tests/data/xpmem-bench --csv /tmp/bench.csv'
     printf ' %q' "$@"
     echo ' > /tmp/bench.txt; rc=$?'
