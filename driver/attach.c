@@ -65,11 +65,13 @@ static void xpmem_att_free(struct kref *ref)
 	if (att->registered)
 		mmu_interval_notifier_remove(&att->notifier);
 
-	if (att->mapped) {
-		mutex_lock(&ctx->lock);
-		ctx->nr_mapped--;
-		mutex_unlock(&ctx->lock);
-	}
+	/*
+	 * Last: the pgoff range may be reused once nr_mapped drops to zero
+	 * (see xpmem_mmap()); the VMA has left the mapping and no zap of
+	 * ours can run any more.
+	 */
+	if (att->mapped)
+		atomic_long_dec_return_release(&ctx->nr_mapped);
 
 	xpmem_permit_put(att->permit);
 	mutex_destroy(&att->lock);
@@ -149,17 +151,19 @@ int xpmem_mmap(struct file *file, struct vm_area_struct *vma)
 	if ((vma->vm_flags & VM_WRITE) && !att->writable)
 		return -EACCES;
 
-	mutex_lock(&ctx->lock);
-	if (!ctx->nr_mapped)
+	/*
+	 * Only the ATTACH thread gets here, under ctx->attach_mutex, which
+	 * guards next_pgoff. nr_mapped is raised only here: when it reads
+	 * zero, no attachment holds a pgoff range and none can get one
+	 * meanwhile, so the allocator starts over.
+	 */
+	if (!atomic_long_read_acquire(&ctx->nr_mapped))
 		ctx->next_pgoff = 0;
-	if (att->npages > XPMEM_PGOFF_LIMIT - ctx->next_pgoff) {
-		mutex_unlock(&ctx->lock);
+	if (att->npages > XPMEM_PGOFF_LIMIT - ctx->next_pgoff)
 		return -ENOSPC;
-	}
 	pgoff = ctx->next_pgoff;
 	ctx->next_pgoff += att->npages;
-	ctx->nr_mapped++;
-	mutex_unlock(&ctx->lock);
+	atomic_long_inc(&ctx->nr_mapped);
 
 	mutex_lock(&att->lock);
 	att->pgoff = pgoff;

@@ -16,12 +16,15 @@
  *	Held by ATTACH across vm_mmap(); protects ctx->pending and
  *	ctx->pending_task (written only under it; ->mmap reads them without
  *	it, which is safe because only the thread that set them can match
- *	pending_task == current). Taken before the attacher's mmap_lock,
- *	never under it.
+ *	pending_task == current) and ctx->next_pgoff (used only by the
+ *	->mmap of that thread, which holds it). Taken before the attacher's
+ *	mmap_lock, never under it.
+ * ctx->nr_mapped
+ *	An atomic counter: raised by that ->mmap, lowered when an
+ *	attachment is freed (->close, under the attacher's mmap_lock).
  * ctx->lock
- *	Protects ctx->segs, ctx->next_pgoff and ctx->nr_mapped. A leaf:
- *	nothing else is taken under it. It is taken under the attacher's
- *	mmap_lock (->mmap, ->close) and never in the notifier.
+ *	Protects ctx->segs. A leaf: nothing else is taken under it. It is
+ *	never taken in the notifier.
  * ctx->permits
  *	The xarray's own lock; lookups take a permit reference under it.
  */
@@ -133,7 +136,7 @@ static int xpmem_release(struct inode *inode, struct file *file)
 	 */
 	xpmem_seg_remove_all(ctx);
 	xpmem_permit_release_all(ctx);
-	WARN_ON_ONCE(ctx->nr_mapped);
+	WARN_ON_ONCE(atomic_long_read(&ctx->nr_mapped));
 
 	xa_destroy(&ctx->permits);
 	iput(ctx->inode);

@@ -50,11 +50,11 @@ struct xpmem_att;
  * @mm: the opener's mm (mmgrab'ed); commands are accepted only from it
  * @inode: private inode; the file's f_mapping points at its i_mapping
  * @file: the open file (not refcounted: the context lives inside it)
- * @lock: protects @segs, @next_pgoff and @nr_mapped
+ * @lock: protects @segs
  * @segs: segments made through this context (struct xpmem_seg.ctx_node)
  * @permits: apid -> struct xpmem_permit
  * @next_apid: cyclic allocation cursor of @permits
- * @attach_mutex: serialises ATTACH and guards @pending
+ * @attach_mutex: serialises ATTACH and guards @pending and @next_pgoff
  * @pending: the attachment whose VMA vm_mmap() is creating right now
  * @pending_task: the thread running that vm_mmap()
  * @next_pgoff: bump allocator of vm_pgoff ranges in @inode's mapping
@@ -76,7 +76,7 @@ struct xpmem_ctx {
 	struct task_struct *pending_task;
 
 	unsigned long next_pgoff;
-	unsigned long nr_mapped;
+	atomic_long_t nr_mapped;
 };
 
 /**
