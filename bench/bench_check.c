@@ -245,7 +245,8 @@ static void check_presence(int xp)
 		"memfd-shared", "xpmem-4k-owner", "xpmem-thp-owner" };
 	static const char *const ctl[] = { "mmap", "munmap", "mmap+munmap",
 		"xpmem_make", "xpmem_get", "xpmem_attach", "xpmem_detach",
-		"xpmem_release", "xpmem_remove", "attach+detach", "full-cycle" };
+		"xpmem_release", "xpmem_remove", "attach+detach", "full-cycle",
+		"mmap-in-cycle", "munmap-in-cycle", "mmap+munmap-in-cycle" };
 	static const char *const scale[] = { "memcpy", "pairs", "one-to-many",
 					     "many-to-one" };
 	int i, m, any[4] = { 0 };
@@ -281,7 +282,7 @@ static void check_presence(int xp)
 		need("touch", touch[m], 0, 1, "faults");
 		need("touch", touch[m], 0, 1, "faults_per_page");
 	}
-	for (m = 0; m < (xp ? 11 : 3); m++) {
+	for (m = 0; m < (xp ? 14 : 3); m++) {
 		need("control", ctl[m], 0, 1, "median");
 		need("control", ctl[m], 0, 1, "p99");
 	}

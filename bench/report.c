@@ -257,9 +257,10 @@ void print_touch(const struct bench_state *st)
 }
 
 static const char *const ctl_ops[] = {
-	"mmap", "munmap", "mmap+munmap", "xpmem_make", "xpmem_get",
-	"xpmem_attach", "xpmem_detach", "attach+detach", "xpmem_release",
-	"xpmem_remove", "full-cycle",
+	"mmap", "munmap", "mmap+munmap", "mmap-in-cycle", "munmap-in-cycle",
+	"mmap+munmap-in-cycle", "xpmem_make", "xpmem_get", "xpmem_attach",
+	"xpmem_detach", "attach+detach", "xpmem_release", "xpmem_remove",
+	"full-cycle",
 };
 #define N_CTL (int)(sizeof(ctl_ops) / sizeof(ctl_ops[0]))
 
@@ -272,7 +273,7 @@ void print_control(const struct bench_state *st)
 	size_str(size, sz, sizeof(sz));
 	printf("== Control path, %s, %d iterations, ns (nearest-rank median and "
 	       "p99); ratio = op / baseline\n", sz, st->o.ctl_iters);
-	printf("%-14s %10s %10s %8s %8s  %s\n", "operation", "median", "p99",
+	printf("%-20s %10s %10s %8s %8s  %s\n", "operation", "median", "p99",
 	       "ratio50", "ratio99", "baseline");
 	for (m = 0; m < N_CTL; m++) {
 		const struct bench_row *md = find_row(st, "control", ctl_ops[m],
@@ -286,12 +287,14 @@ void print_control(const struct bench_state *st)
 		snprintf(b, sizeof(b), "%.0f", p9->value);
 		fmt_ratio(md->ratio, c, sizeof(c));
 		fmt_ratio(p9->ratio, d, sizeof(d));
-		printf("%-14s %10s %10s %8s %8s  %s\n", ctl_ops[m], a, b, c, d,
+		printf("%-20s %10s %10s %8s %8s  %s\n", ctl_ops[m], a, b, c, d,
 		       md->baseline[0] ? md->baseline : "-");
 	}
 	printf("   make/remove timed in the owner, get/attach/detach/release in "
 	       "the attacher; no page is touched;\n   full-cycle = sum of the "
-	       "six xpmem calls of one iteration\n\n");
+	       "six xpmem calls of one iteration; *-in-cycle: anonymous mmap/"
+	       "munmap timed\n   where attach/detach are, in every other "
+	       "iteration of the same make-get-...-remove cycle\n\n");
 	fflush(stdout);
 }
 
@@ -408,7 +411,8 @@ void print_goals(struct bench_state *st)
 	}
 	if (st->o.sections & SEC_CONTROL) {
 		a = find_row(st, "control", "attach+detach", cs, 1, "median");
-		goal(st, "attach-detach", "attach+detach / mmap+munmap (median)",
+		goal(st, "attach-detach",
+		     "attach+detach / mmap+munmap in cycle (median)",
 		     cs, a ? a->ratio : NAN, 0, 1.2, NULL);
 	}
 	printf("\n");

@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -553,13 +554,26 @@ void run_touch(struct bench_state *st)
 
 /* ---- control path ---------------------------------------------------- */
 
+/*
+ * The xpmem calls are timed in a cycle between two processes (the owner
+ * makes, the attacher gets, attaches, detaches, releases, the owner
+ * removes), with a futex hand-over each way. Every other iteration of
+ * that cycle puts an anonymous mmap + munmap of the same size where the
+ * attach and detach are (the "-in-cycle" rows): the context switches
+ * of the cycle cost the calls after them more than a tight loop shows
+ * (under TCG they discard the emulator's translation caches), so attach
+ * and detach are compared with mmap and munmap timed in the same place.
+ * The tight-loop mmap and munmap rows are kept for reference.
+ */
 #define CTL_WARM 10
 enum { OP_MAKE, OP_GET, OP_ATTACH, OP_DETACH, OP_RELEASE, OP_REMOVE,
-       OP_AD, OP_CYCLE, OP_MMAP, OP_MUNMAP, OP_MM, OP_N };
+       OP_AD, OP_CYCLE, OP_MMAP, OP_MUNMAP, OP_MM, OP_CMMAP, OP_CMUNMAP,
+       OP_CMM, OP_N };
 static const char *const op_names[OP_N] = {
 	"xpmem_make", "xpmem_get", "xpmem_attach", "xpmem_detach",
 	"xpmem_release", "xpmem_remove", "attach+detach", "full-cycle",
-	"mmap", "munmap", "mmap+munmap",
+	"mmap", "munmap", "mmap+munmap", "mmap-in-cycle", "munmap-in-cycle",
+	"mmap+munmap-in-cycle",
 };
 
 struct ctl_owner_arg {
@@ -575,7 +589,8 @@ static void ctl_owner(void *p)
 	int i;
 
 	touch_write(buf, a->size);
-	for (i = 0; i < CTL_WARM + a->n; i++) {
+	for (i = 0; i < CTL_WARM + 2 * a->n; i++) {
+		int j = i - CTL_WARM;
 		uint64_t t0, t1, t2, t3;
 		int64_t segid;
 
@@ -588,9 +603,10 @@ static void ctl_owner(void *p)
 		t2 = now_ns();
 		do_remove(segid);
 		t3 = now_ns();
-		if (i >= CTL_WARM) {
-			a->times[OP_MAKE * a->n + i - CTL_WARM] = t1 - t0;
-			a->times[OP_REMOVE * a->n + i - CTL_WARM] = t3 - t2;
+		/* The attacher attached in the even iterations. */
+		if (j >= 0 && j % 2 == 0) {
+			a->times[OP_MAKE * a->n + j / 2] = t1 - t0;
+			a->times[OP_REMOVE * a->n + j / 2] = t3 - t2;
 		}
 	}
 }
@@ -638,7 +654,9 @@ void run_control(struct bench_state *st)
 		progress(st, "control xpmem make/get/attach/detach/release/remove");
 		reset_counters();
 		owner = spawn(ctl_owner, &ca);
-		for (i = 0; i < CTL_WARM + n; i++) {
+		for (i = 0; i < CTL_WARM + 2 * n; i++) {
+			int j = i - CTL_WARM, k = j / 2;
+			bool anon = j % 2 != 0;
 			uint64_t t0, t1, t2, t3, t4;
 			int64_t apid;
 			void *a;
@@ -647,21 +665,35 @@ void run_control(struct bench_state *st)
 			t0 = now_ns();
 			apid = do_get(g_sh->owner[0].segid);
 			t1 = now_ns();
-			a = do_attach(apid, size);
-			t2 = now_ns();
-			do_detach(a);
+			if (anon) {
+				a = mmap(NULL, size, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+				if (a == MAP_FAILED)
+					fail("mmap: %s", strerror(errno));
+				t2 = now_ns();
+				if (munmap(a, size) != 0)
+					fail("munmap: %s", strerror(errno));
+			} else {
+				a = do_attach(apid, size);
+				t2 = now_ns();
+				do_detach(a);
+			}
 			t3 = now_ns();
 			do_release(apid);
 			t4 = now_ns();
 			set_wake(&g_sh->ctl_used, i + 1);
-			if (i >= CTL_WARM) {
-				int j = i - CTL_WARM;
-
-				t[OP_GET * n + j] = t1 - t0;
-				t[OP_ATTACH * n + j] = t2 - t1;
-				t[OP_DETACH * n + j] = t3 - t2;
-				t[OP_RELEASE * n + j] = t4 - t3;
-				t[OP_AD * n + j] = t3 - t1;
+			if (j < 0)
+				continue;
+			if (anon) {
+				t[OP_CMMAP * n + k] = t2 - t1;
+				t[OP_CMUNMAP * n + k] = t3 - t2;
+				t[OP_CMM * n + k] = t3 - t1;
+			} else {
+				t[OP_GET * n + k] = t1 - t0;
+				t[OP_ATTACH * n + k] = t2 - t1;
+				t[OP_DETACH * n + k] = t3 - t2;
+				t[OP_RELEASE * n + k] = t4 - t3;
+				t[OP_AD * n + k] = t3 - t1;
 			}
 		}
 		reap(owner);
@@ -671,7 +703,7 @@ void run_control(struct bench_state *st)
 				t[OP_RELEASE * n + i] + t[OP_REMOVE * n + i];
 	}
 
-	for (op = 0; op < OP_N; op++) {
+	for (op = 0; op < (g_use_xpmem ? OP_N : OP_CMMAP); op++) {
 		med[op] = (double)percentile_u64(t + (size_t)op * n, (size_t)n, 0.5);
 		p99[op] = (double)percentile_u64(t + (size_t)op * n, (size_t)n, 0.99);
 	}
@@ -682,9 +714,16 @@ void run_control(struct bench_state *st)
 			"ns", NULL, NAN);
 	}
 	if (g_use_xpmem) {
+		for (op = OP_CMMAP; op <= OP_CMM; op++) {
+			add_row(st, "control", op_names[op], size, 1, "median",
+				med[op], "ns", NULL, NAN);
+			add_row(st, "control", op_names[op], size, 1, "p99",
+				p99[op], "ns", NULL, NAN);
+		}
 		for (op = OP_MAKE; op <= OP_CYCLE; op++) {
-			int b = op == OP_ATTACH ? OP_MMAP :
-				op == OP_DETACH ? OP_MUNMAP : OP_MM;
+			int b = op == OP_ATTACH ? OP_CMMAP :
+				op == OP_DETACH ? OP_CMUNMAP :
+				op == OP_AD ? OP_CMM : OP_MM;
 
 			add_row(st, "control", op_names[op], size, 1, "median",
 				med[op], "ns", op_names[b], med[b]);
