@@ -471,12 +471,12 @@ void print_teardown(const struct bench_state *st)
 
 	td_sizes(&st->o, sizes);
 	td_counts(&st->o, counts);
-	printf("\n## Teardown: detach of a fully populated attachment "
+	printf("== Teardown: detach of a fully populated attachment "
 	       "(4 KiB pages), median of %d, ms\n"
-	       "## ratio = / munmap of populated local anonymous memory "
+	       "   ratio = / munmap of populated local anonymous memory "
 	       "(pages freed)\n"
-	       "## faults = the attacher's minor faults while reading every "
-	       "page of the attachment\n\n",
+	       "   faults = the attacher's minor faults while reading every "
+	       "page of the attachment\n",
 	       st->o.reps);
 	printf("%10s %12s %10s %13s %10s %8s %13s %10s %8s %8s\n",
 	       "size", "munmap-anon", "ms/GiB", "munmap-memfd", "ms/GiB",
@@ -499,8 +499,8 @@ void print_teardown(const struct bench_state *st)
 				     "populate_faults"));
 	}
 
-	printf("\n## Teardown: exit of a process holding N one-page mappings "
-	       "(kill to waitpid), median of %d\n\n",
+	printf("\n== Teardown: exit of a process holding N one-page mappings "
+	       "(kill to waitpid), median of %d\n",
 	       st->o.reps < 3 ? st->o.reps : 3);
 	printf("%8s %12s %10s %12s %10s %8s\n", "N", "mmaps ms", "us/map",
 	       "xpmem ms", "us/att", "ratio");
@@ -530,4 +530,6 @@ void print_teardown(const struct bench_state *st)
 		printf("\nper-mapping cost at N = %ld / at N = %ld: mmaps %.2fx, "
 		       "xpmem %.2fx (1.00x = linear)\n", nlast, nfirst,
 		       last[0] / first[0], last[1] / first[1]);
+	printf("\n");
+	fflush(stdout);
 }
