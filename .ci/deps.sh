@@ -9,8 +9,8 @@ export DEBIAN_FRONTEND=noninteractive
 # ---- package lists, one per part of the project (keep them apart) --------
 # test bed: QEMU guests, build roots, initramfs
 PKGS_TESTBED="qemu-system-x86 debootstrap debian-archive-keyring busybox-static cpio rsync perl gzip file ca-certificates wget procps util-linux"
-# library, tests, CMake
-PKGS_BUILD="cmake gcc g++ make pkg-config"
+# library, tests, CMake (gnuplot: xpmem-bench --plot, test bench.plots)
+PKGS_BUILD="cmake gcc g++ make pkg-config gnuplot-nox"
 # debug kernel (tests/vm/debug-kernel/build.sh)
 # (mirrors BUILD_DEPS of that script, which also installs them itself)
 PKGS_DEBUG_KERNEL="build-essential bc bison flex libelf-dev libssl-dev xz-utils cpio rsync kmod python3 linux-source-6.1"
