@@ -14,6 +14,11 @@
  *            each holds one entry), N = 25,000, 50,000 and 100,000,
  *            against a process holding N separate one-page anonymous
  *            mappings (each read once: the zero page)
+ *   remove   the owner's side: time of the owner's xpmem_remove() of a
+ *            segment another process holds N one-page attachments of
+ *            (each read once); REMOVE kills and zaps every attachment
+ *            of the segment under the segment's lock. Same N, same
+ *            baseline as exit
  *
  * All owners and all memory are 4 KiB pages (MADV_NOHUGEPAGE). Nothing is
  * asserted about time; per-GiB and per-mapping costs and their ratios
@@ -42,7 +47,10 @@
 static const char *const td_detach_names[] = {
 	"xpmem-detach", "munmap-anon", "munmap-memfd",
 };
-static const char *const td_exit_names[] = { "exit-mmaps", "exit-xpmem" };
+static const char *const td_exit_names[] = {
+	"exit-mmaps", "exit-xpmem", "remove-xpmem",
+};
+#define TD_NEXIT 3
 
 static void td_sizes(const struct bench_opts *o, size_t *sizes)
 {
@@ -350,22 +358,39 @@ static void td_exit_child(void *p)
 		pause();
 }
 
-static double td_exit_once(long n, int xpmem, int64_t segid)
+/*
+ * kind 0: exit with N anonymous mappings, 1: exit with N attachments of
+ * segid, 2: the REMOVE of a segment of ours (made here, on @own) that the
+ * helper holds N attachments of, then the helper's exit (not timed).
+ */
+static double td_exit_once(long n, int kind, int64_t segid, char *own)
 {
-	struct td_exit_arg a = { .n = n, .xpmem = xpmem, .segid = segid };
+	struct td_exit_arg a = { .n = n, .xpmem = kind != 0, .segid = segid };
 	pid_t pid;
 	uint64_t t0;
-	double ms;
+	double ms = NAN;
 	int status;
 
+	if (kind == 2) {
+		a.segid = xpmem_make(own, 16 * PAGE_4K, XPMEM_PERMIT_MODE,
+				     (void *)0600);
+		if (a.segid == -1)
+			fail("xpmem_make: %s", strerror(errno));
+	}
 	atomic_store(&g_sh->ready, 0);
 	pid = spawn(td_exit_child, &a);
 	wait_ge(&g_sh->ready, 1);
 	t0 = now_ns();
+	if (kind == 2) {
+		if (xpmem_remove(a.segid) != 0)
+			fail("xpmem_remove: %s", strerror(errno));
+		ms = td_elapsed_ms(t0);
+	}
 	if (kill(pid, SIGKILL) != 0)
 		fail("kill: %s", strerror(errno));
 	status = reap_status(pid);
-	ms = td_elapsed_ms(t0);
+	if (kind != 2)
+		ms = td_elapsed_ms(t0);
 	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
 		fail("teardown: helper %d ended with status 0x%x%s%s", (int)pid,
 		     status, atomic_load(&g_sh->failed) ? ": " : "",
@@ -382,6 +407,7 @@ static void td_exit(struct bench_state *st)
 	struct td_owner_arg ta = { .size = 16 * PAGE_4K, .memfd = -1 };
 	pid_t owner = 0;
 	int64_t segid = -1;
+	char *own = NULL;
 
 	td_counts(o, counts);
 	need = counts[TD_NCOUNTS - 1] + 4096;
@@ -407,11 +433,13 @@ static void td_exit(struct bench_state *st)
 		owner = spawn(td_owner, &ta);
 		wait_ge(&g_sh->owners_ready, 1);
 		segid = g_sh->owner[0].segid;
+		own = map_anon(16 * PAGE_4K, PAGE_4K, MADV_NOHUGEPAGE);
+		touch_write(own, 16 * PAGE_4K);
 	}
 
 	for (int i = 0; i < TD_NCOUNTS; i++) {
-		double ms[2][BENCH_MAX_REPS];
-		int nk = g_use_xpmem ? 2 : 1;
+		double ms[TD_NEXIT][BENCH_MAX_REPS];
+		int nk = g_use_xpmem ? TD_NEXIT : 1;
 		long n = counts[i];
 
 		if (!n)
@@ -420,7 +448,7 @@ static void td_exit(struct bench_state *st)
 			for (int k = 0; k < nk; k++) {
 				progress(st, "teardown exit N=%ld %s %d/%d", n,
 					 td_exit_names[k], r + 1, reps);
-				ms[k][r] = td_exit_once(n, k, segid);
+				ms[k][r] = td_exit_once(n, k, segid, own);
 			}
 		for (int k = 0; k < nk; k++) {
 			double med = median_double(ms[k], (size_t)reps);
@@ -440,6 +468,7 @@ static void td_exit(struct bench_state *st)
 	if (g_use_xpmem) {
 		set_wake(&g_sh->quit, 1);
 		reap(owner);
+		unmap_anon(own, 16 * PAGE_4K);
 	}
 	if (old_max >= 0 && old_max < need)
 		write_long(mmc, old_max);
@@ -466,7 +495,8 @@ void print_teardown(const struct bench_state *st)
 {
 	size_t sizes[TD_NSIZES];
 	long counts[TD_NCOUNTS];
-	double first[2] = { NAN, NAN }, last[2] = { NAN, NAN };
+	double first[TD_NEXIT] = { NAN, NAN, NAN };
+	double last[TD_NEXIT] = { NAN, NAN, NAN };
 	long nfirst = 0, nlast = 0;
 
 	td_sizes(&st->o, sizes);
@@ -500,36 +530,42 @@ void print_teardown(const struct bench_state *st)
 	}
 
 	printf("\n== Teardown: exit of a process holding N one-page mappings "
-	       "(kill to waitpid), median of %d\n",
+	       "(kill to waitpid), and the owner's\n   xpmem_remove() of a "
+	       "segment another process holds N one-page attachments of; "
+	       "median of %d\n",
 	       st->o.reps < 3 ? st->o.reps : 3);
-	printf("%8s %12s %10s %12s %10s %8s\n", "N", "mmaps ms", "us/map",
-	       "xpmem ms", "us/att", "ratio");
+	printf("%8s %12s %10s %12s %10s %8s %12s %10s %8s\n", "N", "mmaps ms",
+	       "us/map", "exit ms", "us/att", "ratio", "remove ms", "us/att",
+	       "ratio");
 	for (int i = 0; i < TD_NCOUNTS; i++) {
-		double b = td_val(st, "exit-mmaps", (uint64_t)counts[i],
-				  "time_per_map");
-		double x = td_val(st, "exit-xpmem", (uint64_t)counts[i],
-				  "time_per_map");
+		double v[TD_NEXIT];
 
-		if (isnan(b)) {
+		for (int k = 0; k < TD_NEXIT; k++)
+			v[k] = td_val(st, td_exit_names[k], (uint64_t)counts[i],
+				      "time_per_map");
+		if (isnan(v[0])) {
 			printf("%8ld  skipped\n", counts[i]);
 			continue;
 		}
-		printf("%8ld %12.1f %10.2f %12.1f %10.2f %7.2fx\n", counts[i],
-		       b * (double)counts[i] / 1000.0, b,
-		       x * (double)counts[i] / 1000.0, x, x / b);
+		printf("%8ld %12.1f %10.2f", counts[i],
+		       v[0] * (double)counts[i] / 1000.0, v[0]);
+		for (int k = 1; k < TD_NEXIT; k++)
+			printf(" %12.1f %10.2f %7.2fx",
+			       v[k] * (double)counts[i] / 1000.0, v[k],
+			       v[k] / v[0]);
+		printf("\n");
 		if (!nfirst) {
 			nfirst = counts[i];
-			first[0] = b;
-			first[1] = x;
+			memcpy(first, v, sizeof(first));
 		}
 		nlast = counts[i];
-		last[0] = b;
-		last[1] = x;
+		memcpy(last, v, sizeof(last));
 	}
 	if (nfirst && nlast != nfirst)
 		printf("\nper-mapping cost at N = %ld / at N = %ld: mmaps %.2fx, "
-		       "xpmem %.2fx (1.00x = linear)\n", nlast, nfirst,
-		       last[0] / first[0], last[1] / first[1]);
+		       "exit with attachments %.2fx, remove %.2fx (1.00x = "
+		       "linear)\n", nlast, nfirst, last[0] / first[0],
+		       last[1] / first[1], last[2] / first[2]);
 	printf("\n");
 	fflush(stdout);
 }
