@@ -157,6 +157,17 @@ int check_pattern(const void *buf, size_t size, uint64_t seed);
 void touch_write(void *buf, size_t size);
 uint64_t touch_read(const void *buf, size_t size);
 long anon_huge_kb(const void *buf, size_t size);
+
+/* sections.c: checked xpmem calls and the owner process */
+int64_t do_make(void *buf, size_t size);
+void do_remove(int64_t segid);
+struct bench_owner_arg {
+	size_t size;
+	int slot;	/* g_sh->owner[slot] */
+	int huge;	/* MADV_HUGEPAGE, else MADV_NOHUGEPAGE */
+	int memfd;	/* >= 0: populate this shared memfd instead (no xpmem) */
+};
+void bench_owner(void *p);
 long minflt_now(void);
 int cmp_u64(const void *a, const void *b);
 int cmp_double(const void *a, const void *b);

@@ -53,7 +53,7 @@ static void reset_counters(void)
 	memset(g_sh->owner, 0, sizeof(g_sh->owner));
 }
 
-static int64_t do_make(void *buf, size_t size)
+int64_t do_make(void *buf, size_t size)
 {
 	int64_t segid = xpmem_make(buf, size, XPMEM_PERMIT_MODE, (void *)0600);
 
@@ -94,7 +94,7 @@ static void do_release(int64_t apid)
 		fail("xpmem_release: %s", strerror(errno));
 }
 
-static void do_remove(int64_t segid)
+void do_remove(int64_t segid)
 {
 	if (xpmem_remove(segid) != 0)
 		fail("xpmem_remove: %s", strerror(errno));
@@ -431,16 +431,15 @@ static void touch_add(struct bench_state *st, const char *method, size_t size,
 		f / (double)(size / PAGE_4K), "faults/page", NULL, NAN);
 }
 
-struct touch_owner_arg {
-	size_t size;
-	int slot;
-	int huge;
-	int memfd;	/* populate a shared memfd instead (no xpmem) */
-};
-
-static void touch_owner(void *p)
+/*
+ * An owner process (spawn() it with a struct bench_owner_arg): writes
+ * every page of a fresh 2 MiB-aligned buffer, exports it, publishes it in
+ * g_sh->owner[slot], bumps owners_ready and removes the segment once quit
+ * is set. With memfd >= 0 it only populates that memfd and returns.
+ */
+void bench_owner(void *p)
 {
-	struct touch_owner_arg *a = p;
+	struct bench_owner_arg *a = p;
 	struct owner_slot *s = &g_sh->owner[a->slot];
 	char *buf;
 	int64_t segid = -1;
@@ -483,7 +482,7 @@ void run_touch(struct bench_state *st)
 	const struct bench_opts *o = &st->o;
 	size_t size = o->touch_size;
 	double ms[T_N][BENCH_MAX_REPS], fl[T_N][BENCH_MAX_REPS], base;
-	struct touch_owner_arg ta[2];
+	struct bench_owner_arg ta[2];
 	int64_t apid[2] = { -1, -1 };
 	pid_t owner[2] = { 0, 0 };
 	int r, fd, k, n = g_use_xpmem ? T_N : T_XP4K;
@@ -493,13 +492,13 @@ void run_touch(struct bench_state *st)
 	if (fd < 0 || ftruncate(fd, (off_t)size) != 0)
 		fail("memfd of %zu bytes: %s", size, strerror(errno));
 	reset_counters();
-	ta[0] = (struct touch_owner_arg){ .size = size, .memfd = fd };
-	reap(spawn(touch_owner, &ta[0]));
+	ta[0] = (struct bench_owner_arg){ .size = size, .memfd = fd };
+	reap(spawn(bench_owner, &ta[0]));
 	if (g_use_xpmem) {
 		for (k = 0; k < 2; k++) {
-			ta[k] = (struct touch_owner_arg){ .size = size, .slot = k,
+			ta[k] = (struct bench_owner_arg){ .size = size, .slot = k,
 							  .huge = k, .memfd = -1 };
-			owner[k] = spawn(touch_owner, &ta[k]);
+			owner[k] = spawn(bench_owner, &ta[k]);
 		}
 		wait_ge(&g_sh->owners_ready, 2);
 		for (k = 0; k < 2; k++)

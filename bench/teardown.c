@@ -117,41 +117,6 @@ static double td_elapsed_ms(uint64_t t0)
 
 /* ---- detach ---------------------------------------------------------- */
 
-struct td_owner_arg {
-	size_t size;
-	int memfd;		/* >= 0: populate the memfd instead, and exit */
-};
-
-static void td_owner(void *p)
-{
-	struct td_owner_arg *a = p;
-	struct owner_slot *s = &g_sh->owner[0];
-	char *buf;
-	int64_t segid;
-
-	if (a->memfd >= 0) {
-		buf = mmap(NULL, a->size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			   a->memfd, 0);
-		if (buf == MAP_FAILED)
-			fail("mmap of the memfd: %s", strerror(errno));
-		touch_write(buf, a->size);
-		munmap(buf, a->size);
-		return;
-	}
-	buf = map_anon(a->size, HUGE_2M, MADV_NOHUGEPAGE);
-	touch_write(buf, a->size);
-	segid = xpmem_make(buf, a->size, XPMEM_PERMIT_MODE, (void *)0600);
-	if (segid == -1)
-		fail("xpmem_make(%zu): %s", a->size, strerror(errno));
-	s->pid = getpid();
-	s->vaddr = (uintptr_t)buf;
-	s->segid = segid;
-	bump(&g_sh->owners_ready);
-	wait_ge(&g_sh->quit, 1);
-	if (xpmem_remove(segid) != 0)
-		fail("xpmem_remove: %s", strerror(errno));
-}
-
 static void td_reset(void)
 {
 	atomic_store(&g_sh->owners_ready, 0);
@@ -228,7 +193,7 @@ static void td_detach(struct bench_state *st)
 	for (int i = 0; i < TD_NSIZES; i++) {
 		size_t size = sizes[i];
 		double ms[3][BENCH_MAX_REPS], fl[BENCH_MAX_REPS];
-		struct td_owner_arg ta;
+		struct bench_owner_arg ta;
 		long avail = meminfo_kb("MemAvailable");
 		int64_t apid = -1;
 		pid_t owner = 0;
@@ -257,16 +222,16 @@ static void td_detach(struct bench_state *st)
 		if (fd < 0 || ftruncate(fd, (off_t)size) != 0)
 			fail("memfd of %zu bytes: %s", size, strerror(errno));
 		td_reset();
-		ta = (struct td_owner_arg){ .size = size, .memfd = fd };
-		reap(spawn(td_owner, &ta));
+		ta = (struct bench_owner_arg){ .size = size, .memfd = fd };
+		reap(spawn(bench_owner, &ta));
 		for (r = 0; r < reps; r++)
 			ms[2][r] = td_munmap_memfd(fd, size);
 		close(fd);
 
 		if (g_use_xpmem) {
 			td_reset();
-			ta = (struct td_owner_arg){ .size = size, .memfd = -1 };
-			owner = spawn(td_owner, &ta);
+			ta = (struct bench_owner_arg){ .size = size, .memfd = -1 };
+			owner = spawn(bench_owner, &ta);
 			wait_ge(&g_sh->owners_ready, 1);
 			apid = xpmem_get(g_sh->owner[0].segid, XPMEM_RDWR,
 					 XPMEM_PERMIT_MODE, NULL);
@@ -372,18 +337,14 @@ static double td_exit_once(long n, int kind, int64_t segid, char *own)
 	int status;
 
 	if (kind == 2) {
-		a.segid = xpmem_make(own, 16 * PAGE_4K, XPMEM_PERMIT_MODE,
-				     (void *)0600);
-		if (a.segid == -1)
-			fail("xpmem_make: %s", strerror(errno));
+		a.segid = do_make(own, 16 * PAGE_4K);
 	}
 	atomic_store(&g_sh->ready, 0);
 	pid = spawn(td_exit_child, &a);
 	wait_ge(&g_sh->ready, 1);
 	t0 = now_ns();
 	if (kind == 2) {
-		if (xpmem_remove(a.segid) != 0)
-			fail("xpmem_remove: %s", strerror(errno));
+		do_remove(a.segid);
 		ms = td_elapsed_ms(t0);
 	}
 	if (kill(pid, SIGKILL) != 0)
@@ -404,7 +365,7 @@ static void td_exit(struct bench_state *st)
 	const char *mmc = "/proc/sys/vm/max_map_count";
 	long counts[TD_NCOUNTS], old_max, need;
 	int reps = o->reps < 3 ? o->reps : 3;
-	struct td_owner_arg ta = { .size = 16 * PAGE_4K, .memfd = -1 };
+	struct bench_owner_arg ta = { .size = 16 * PAGE_4K, .memfd = -1 };
 	pid_t owner = 0;
 	int64_t segid = -1;
 	char *own = NULL;
@@ -430,7 +391,7 @@ static void td_exit(struct bench_state *st)
 
 	if (g_use_xpmem) {
 		td_reset();
-		owner = spawn(td_owner, &ta);
+		owner = spawn(bench_owner, &ta);
 		wait_ge(&g_sh->owners_ready, 1);
 		segid = g_sh->owner[0].segid;
 		own = map_anon(16 * PAGE_4K, PAGE_4K, MADV_NOHUGEPAGE);
