@@ -206,6 +206,7 @@ void run_control(struct bench_state *st);
 void run_scale(struct bench_state *st);
 
 /* teardown.c */
+int teardown_steps(const struct bench_opts *o, int have_xpmem);
 void run_teardown(struct bench_state *st);
 void print_teardown(const struct bench_state *st);
 

@@ -313,8 +313,7 @@ int xpmem_bench_main(int argc, char **argv)
 	if (o->sections & SEC_SCALE)
 		st.nsteps += scale_procs(o, plist) * (have_xpmem ? 4 : 1);
 	if (o->sections & SEC_TEARDOWN)
-		st.nsteps += 3 * o->reps * (have_xpmem ? 2 : 1) +
-			3 * (o->reps < 3 ? o->reps : 3) * (have_xpmem ? 2 : 1);
+		st.nsteps += teardown_steps(o, have_xpmem);
 
 	print_header(&st);
 	bench_shared_init();

@@ -435,6 +435,15 @@ static void td_exit(struct bench_state *st)
 		write_long(mmc, old_max);
 }
 
+/* How many progress() steps run_teardown() takes. */
+int teardown_steps(const struct bench_opts *o, int have_xpmem)
+{
+	int exit_reps = o->reps < 3 ? o->reps : 3;
+
+	return TD_NSIZES * o->reps * (have_xpmem ? 2 : 1) +
+	       TD_NCOUNTS * exit_reps * (have_xpmem ? TD_NEXIT : 1);
+}
+
 void run_teardown(struct bench_state *st)
 {
 	td_detach(st);

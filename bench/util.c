@@ -236,10 +236,6 @@ void reap(pid_t pid)
 }
 
 /*
- * Anonymous private memory aligned to `align`, with madvise(advice)
- * unless advice < 0 (then the system's default THP policy applies).
- */
-/*
  * Wait for a helper that is expected to die (e.g. killed by the caller)
  * and forget it; return its wait status instead of failing on it.
  */
@@ -258,6 +254,10 @@ int reap_status(pid_t pid)
 	return status;
 }
 
+/*
+ * Anonymous private memory aligned to `align`, with madvise(advice)
+ * unless advice < 0 (then the system's default THP policy applies).
+ */
 void *map_anon(size_t size, size_t align, int advice)
 {
 	size_t len = size + align;
