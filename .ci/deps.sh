@@ -3,6 +3,7 @@
 # Install the Debian packages the project needs (only the missing ones).
 #   .ci/deps.sh [group...]     groups: testbed build debug-kernel packaging
 #                              (default: all)
+# Several may run at once (ctest -j2): installs are serialised by a lock.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -23,22 +24,35 @@ groups=("$@")
 pkgs=()
 for g in "${groups[@]}"; do
     case $g in
-    testbed) pkgs+=($PKGS_TESTBED) ;;
-    build) pkgs+=($PKGS_BUILD) ;;
-    debug-kernel) pkgs+=($PKGS_DEBUG_KERNEL) ;;
-    packaging) pkgs+=($PKGS_PACKAGING) ;;
+    testbed) list=$PKGS_TESTBED ;;
+    build) list=$PKGS_BUILD ;;
+    debug-kernel) list=$PKGS_DEBUG_KERNEL ;;
+    packaging) list=$PKGS_PACKAGING ;;
     *) echo "deps.sh: unknown group '$g'" >&2; exit 2 ;;
     esac
+    read -r -a words <<<"$list"
+    pkgs+=("${words[@]}")
 done
-missing=()
-for p in "${pkgs[@]}"; do
-    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
-done
+missing_pkgs() {
+    missing=()
+    local p
+    for p in "${pkgs[@]}"; do
+        [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
+    done
+}
+missing_pkgs
 if [ ${#missing[@]} -eq 0 ]; then
     echo "deps: all ${#pkgs[@]} packages present"
     exit 0
 fi
 [ "$(id -u)" = 0 ] || { echo "deps: missing ${missing[*]}; run as root" >&2; exit 1; }
+# One install at a time; another one may have installed them meanwhile.
+lockdir=/run/lock
+[ -d "$lockdir" ] || lockdir=/tmp
+exec 9> "$lockdir/xpmem-deps.lock"
+flock 9
+missing_pkgs
+[ ${#missing[@]} -gt 0 ] || { echo "deps: all ${#pkgs[@]} packages present"; exit 0; }
 echo "deps: installing ${missing[*]}"
 apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}"
