@@ -1,8 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Install the Debian packages the project needs (only the missing ones).
-#   .ci/deps.sh [group...]     groups: testbed build debug-kernel packaging
-#                              (default: all)
+#   .ci/deps.sh [group...]     groups: testbed build dkms-deb debug-kernel
+#                              packaging (default: all)
+# Scripts that need a group ask for it themselves (demo.sh: testbed build;
+# build-module.sh: dkms-deb when it has to build the xpmem-dkms package).
 # Several may run at once (ctest -j2): installs are serialised by a lock.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -12,6 +14,10 @@ export DEBIAN_FRONTEND=noninteractive
 PKGS_TESTBED="qemu-system-x86 debootstrap debian-archive-keyring busybox-static cpio rsync perl gzip file ca-certificates wget procps util-linux"
 # library, tests, CMake (gnuplot: xpmem-bench --plot, test bench.plots)
 PKGS_BUILD="cmake gcc g++ make pkg-config gnuplot-nox"
+# test bed, DKMS module mode (the default): build-module.sh builds the
+# xpmem-dkms .deb of the working tree on the host (make-debs.sh -- -A:
+# git, dpkg-buildpackage, dh, dh_dkms; cmake and pkg-config are in build)
+PKGS_DKMS_DEB="dpkg-dev debhelper dh-dkms git"
 # debug kernel (tests/vm/debug-kernel/build.sh)
 # (mirrors BUILD_DEPS of that script, which also installs them itself)
 PKGS_DEBUG_KERNEL="build-essential bc bison flex libelf-dev libssl-dev xz-utils cpio rsync kmod python3 linux-source-6.1"
@@ -20,12 +26,13 @@ PKGS_PACKAGING="dpkg-dev debhelper dh-dkms dkms lintian rpm fakeroot groff man-d
 # --------------------------------------------------------------------------
 
 groups=("$@")
-[ ${#groups[@]} -gt 0 ] || groups=(testbed build debug-kernel packaging)
+[ ${#groups[@]} -gt 0 ] || groups=(testbed build dkms-deb debug-kernel packaging)
 pkgs=()
 for g in "${groups[@]}"; do
     case $g in
     testbed) list=$PKGS_TESTBED ;;
     build) list=$PKGS_BUILD ;;
+    dkms-deb) list=$PKGS_DKMS_DEB ;;
     debug-kernel) list=$PKGS_DEBUG_KERNEL ;;
     packaging) list=$PKGS_PACKAGING ;;
     *) echo "deps.sh: unknown group '$g'" >&2; exit 2 ;;

@@ -128,7 +128,8 @@ dkms_module() {
         # Not in a condition: set -e must stay in force inside.
         local rc
         set +e
-        dkms_install "$r" "$kver" "$ver" "$codename" "$hash" "$state" >> "$blog" 2>&1
+        # fd 3: messages for the user (stderr), the rest goes to the log
+        dkms_install "$r" "$kver" "$ver" "$codename" "$hash" "$state" 3>&2 >> "$blog" 2>&1
         rc=$?
         set -e
         [ $rc = 0 ] || { tail -n 40 "$blog" >&2; die "$name: DKMS install failed (log: $blog)"; }
@@ -207,10 +208,17 @@ dkms_install() (
     fi
     if [ -z "$deb" ]; then
         local tmp=$cache/.tmp.$$ got t
-        for t in dpkg-buildpackage dh dh_dkms; do
-            command -v "$t" > /dev/null || { echo "building the xpmem-dkms package needs $t on the host" \
-                "(apt-get install dpkg-dev debhelper dh-dkms), or use XPMEM_VM_MODULE=kbuild"; exit 1; }
+        # The host tools to build it (.ci/deps.sh dkms-deb), installed
+        # when missing, and a git checkout (make-debs.sh exports with git).
+        for t in git dpkg-buildpackage dh dh_dkms; do
+            command -v "$t" > /dev/null && continue
+            log "$name: installing the tools to build the xpmem-dkms package (.ci/deps.sh dkms-deb)" 2>&3
+            break
         done
+        "$SRC_DIR/.ci/deps.sh" dkms-deb || { echo "building the xpmem-dkms package needs" \
+            "dpkg-dev debhelper dh-dkms git on the host (.ci/deps.sh dkms-deb), or use XPMEM_VM_MODULE=kbuild"; exit 1; }
+        git -C "$SRC_DIR" rev-parse --git-dir > /dev/null 2>&1 || { echo "building the xpmem-dkms package" \
+            "needs a git checkout ($SRC_DIR is none), or use XPMEM_VM_MODULE=kbuild"; exit 1; }
         rm -rf "$tmp"
         echo "building xpmem-dkms from the working tree (make-debs.sh -- -A)"
         XPMEM_WORKTREE=1 "$SRC_DIR/packaging/make-debs.sh" "$tmp" -- -A
