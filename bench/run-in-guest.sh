@@ -22,7 +22,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
-kernel=6.1 build=$src/build out= params=()
+kernel=6.1 build=$src/build out='' params=()
 while getopts k:b:o:p:h o; do
     case $o in
     k) kernel=$OPTARG ;; b) build=$OPTARG ;; o) out=$OPTARG ;;
@@ -60,6 +60,7 @@ echo "bench_check 600" > "$stage/runlist"
     echo ' > /tmp/bench.txt; rc=$?'
     echo 'echo "@@BENCH-TEXT-BEGIN"; cat /tmp/bench.txt; echo "@@BENCH-TEXT-END"'
     echo 'echo "@@BENCH-CSV-BEGIN"; cat /tmp/bench.csv 2>/dev/null; echo "@@BENCH-CSV-END"'
+    # shellcheck disable=SC2016 # $rc belongs to the generated script
     echo 'exit $rc'
 } > "$stage/bench-run"
 chmod +x "$stage/bench-run"

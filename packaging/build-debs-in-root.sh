@@ -30,19 +30,19 @@ say() { printf 'build-debs-in-root: %s\n' "$*"; }
 fail() { say "FAIL: $*"; exit 1; }
 [ "$(id -u)" = 0 ] || { say "SKIP: needs root (overlay mount, chroot)"; exit 77; }
 [ -x "$root/usr/bin/apt-get" ] || { say "SKIP: no build root at $root"; exit 77; }
+# shellcheck source=/dev/null # the root's os-release
 codename=$(. "$root/etc/os-release" && echo "${VERSION_CODENAME:-}")
 [ -n "$codename" ] || codename=$(basename "$root")
 outdir=${2:-$top/build/packages/$codename}
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
 
-version=$(tr -d ' \n' < "$top/VERSION")
 src=$(mktemp -d "${TMPDIR:-/tmp}/xpmem-src.XXXXXX")
 if [ "${XPMEM_WORKTREE:-0}" = 1 ]; then say "source package from the working tree (XPMEM_WORKTREE=1)"
 else say "source package from the committed tree"; fi
 "$top/packaging/make-debs.sh" "$src" -- -S -d > "$src.log" 2>&1 ||
 	{ tail -n 30 "$src.log"; rm -rf "$src"; fail "make-debs.sh -S"; }
-dsc=$(ls "$src"/xpmem_*.dsc | head -n1)
+dsc=$(find "$src" -maxdepth 1 -name 'xpmem_*.dsc' -print -quit)
 
 overlay_root "$root"
 rm -rf "$MNT/build"     # a kept layer (OVERLAY_UPPER) has the last build
@@ -69,4 +69,4 @@ grep -E "tests passed|tests failed" "$log" | sed 's/^/  | /' || true
 cp "$MNT"/build/*.deb "$outdir/"
 cp "$MNT"/build/*.changes "$MNT"/build/*.buildinfo "$outdir/" 2>/dev/null || true
 say "packages for $codename in $outdir:"
-ls -1 "$outdir" | sed 's/^/  /'
+find "$outdir" -mindepth 1 -maxdepth 1 -printf '  %f\n' | sort

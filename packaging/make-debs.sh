@@ -41,6 +41,7 @@ cd "$top"
 if [ "${XPMEM_WORKTREE:-0}" = 1 ]; then
 	# The files as they are on disk (for testing uncommitted changes).
 	mkdir -p "$work/xpmem-$version"
+	# shellcheck disable=SC2016 # $f is the loop variable of the inner sh
 	git ls-files -z -c -o --exclude-standard | xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
 		tar --null -T - -cf - | tar -C "$work/xpmem-$version" -xf -
 	tar -C "$work" --sort=name --owner=0 --group=0 --numeric-owner \
@@ -75,9 +76,9 @@ for f in *.deb *.ddeb *.dsc *.debian.tar.* *.orig.tar.* *.changes *.buildinfo; d
 	[ -e "$f" ] && cp -f "$f" "$outdir/"
 done
 echo "make-debs.sh: packages in $outdir:"
-ls -1 "$outdir" | sed 's/^/  /'
+find "$outdir" -mindepth 1 -maxdepth 1 -printf '  %f\n' | sort
 
 if [ "${LINTIAN:-0}" = 1 ]; then
-	changes=$(ls "$outdir"/xpmem_"$version-$rev"_*.changes | head -n1)
+	changes=$(find "$outdir" -maxdepth 1 -name "xpmem_$version-${rev}_*.changes" -print -quit)
 	lintian -I -E --pedantic "$changes"
 fi

@@ -36,6 +36,7 @@ tarball="$topdir/SOURCES/xpmem-$version.tar.gz"
 if [ "${XPMEM_WORKTREE:-0}" = 1 ]; then
 	stage="$topdir/stage/xpmem-$version"
 	mkdir -p "$stage"
+	# shellcheck disable=SC2016 # $f is the loop variable of the inner sh
 	git ls-files -z | xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
 		tar --null -T - -cf - | tar -C "$stage" -xf -
 	tar -C "$topdir/stage" --owner=0 --group=0 -czf "$tarball" "xpmem-$version"
@@ -58,4 +59,4 @@ nice rpmbuild -ba "$@" "$topdir/SPECS/xpmem.spec"
 
 find "$topdir/RPMS" "$topdir/SRPMS" -name '*.rpm' -exec cp -f {} "$outdir/" \;
 echo "make-rpms.sh: packages in $outdir:"
-ls -1 "$outdir" | sed 's/^/  /'
+find "$outdir" -mindepth 1 -maxdepth 1 -printf '  %f\n' | sort

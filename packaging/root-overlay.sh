@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
 #
 # Sourced by the packaging scripts that work in a build root of the test bed
 # (${XPMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xpmem}/roots/<suite>).
@@ -28,9 +29,9 @@ overlay_cleanup() {
 	fi
 	local m
 	for m in dev/pts dev proc sys; do
-		mountpoint -q "$MNT/$m" && umount -l "$MNT/$m" || true
+		if mountpoint -q "$MNT/$m"; then umount -l "$MNT/$m" || true; fi
 	done
-	mountpoint -q "$MNT" && umount -l "$MNT" || true
+	if mountpoint -q "$MNT"; then umount -l "$MNT" || true; fi
 	rm -rf --one-file-system "$WORK"
 	exit $rc
 }
@@ -63,5 +64,6 @@ in_root() {
 		DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@"
 }
 
+# shellcheck disable=SC2034 # used by the scripts that source this file
 APT=(apt-get -y -o Dpkg::Use-Pty=false -o APT::Install-Recommends=false
      -o Acquire::Check-Valid-Until=false -o Acquire::Retries=3)

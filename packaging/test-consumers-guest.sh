@@ -64,7 +64,7 @@ for c in $consumers; do [ -x "$out/$c" ] || fail "$c was not copied out"; done
 lib=$(readlink -f "$out/lib/libxpmem.so.0")
 [ -f "$lib" ] || fail "the packaged libxpmem.so.0 was not copied out"
 libsum=$(sha256sum < "$lib" | cut -d' ' -f1)
-say "packaged library: $(cd "$out/lib" && ls | tr '\n' ' ')(sha256 $libsum)"
+say "packaged library: $(cd "$out/lib" && printf '%s ' *)(sha256 $libsum)"
 
 # --- 2. the guest ---------------------------------------------------------
 gdir=$work/guest
@@ -98,7 +98,7 @@ done
 mkdir "$work/initrd"
 (cd "$work/initrd" && zcat "$ldir/initramfs.cpio.gz" | cpio -id --quiet)
 paths=$(sed -n 's/^libxpmem: //p' "$work/console.txt" | sort -u)
-[ "$(grep -c . <<<"$paths")" = 1 ] || fail "the consumers loaded libxpmem from: $(echo $paths)"
+[ "$(grep -c . <<<"$paths")" = 1 ] || fail "the consumers loaded libxpmem from: ${paths//$'\n'/ }"
 [ -f "$work/initrd$paths" ] || fail "$paths is not in the initramfs"
 gsum=$(sha256sum < "$work/initrd$paths" | cut -d' ' -f1)
 [ "$gsum" = "$libsum" ] || fail "the guest's $paths (sha256 $gsum) is not the packaged library ($libsum)"

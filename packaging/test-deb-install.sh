@@ -57,8 +57,10 @@ debdir=$(cd "$debdir" && pwd)
 ls "$debdir"/xpmem-dkms_*_all.deb >/dev/null 2>&1 || fail "no xpmem-dkms_*.deb in $debdir (run packaging/make-debs.sh)"
 
 kver=$(sed -n 's/^kver=//p' "$root/.xpmem-root" 2>/dev/null || true)
-[ -n "$kver" ] || kver=$(ls "$root/lib/modules" | sort -V | tail -n 1)
-[ -n "$kver" ] && [ -L "$root/lib/modules/$kver/build" -o -d "$root/lib/modules/$kver/build" ] || fail "no kernel headers in $root"
+[ -n "$kver" ] || kver=$(find "$root/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n 1)
+if [ -z "$kver" ] || { [ ! -L "$root/lib/modules/$kver/build" ] && [ ! -d "$root/lib/modules/$kver/build" ]; }; then
+	fail "no kernel headers in $root"
+fi
 
 # --- overlay ---------------------------------------------------------------
 overlay_root "$root"
@@ -69,8 +71,9 @@ suite=$(sed -n 's/^suite=//p' "$root/.xpmem-root" 2>/dev/null || echo "?")
 say "root $root (suite $suite, kernel $kver), packages from $debdir"
 
 # --- which packages ------------------------------------------------------
+# shellcheck disable=SC2016 # a dpkg-query format, not a shell expansion
 root_libc=$(in_root dpkg-query -W -f '${Version}' libc6)
-need_libc=$(dpkg-deb -f "$(ls "$debdir"/libxpmem0_*.deb | head -n1)" Depends |
+need_libc=$(dpkg-deb -f "$(find "$debdir" -maxdepth 1 -name 'libxpmem0_*.deb' | sort | head -n1)" Depends |
 	    sed -n 's/.*libc6 (>= \([^)]*\)).*/\1/p')
 if [ -n "${XPMEM_TEST_PKGS:-}" ]; then
 	pkgs=$XPMEM_TEST_PKGS
@@ -83,7 +86,7 @@ else
 fi
 files=()
 for p in $pkgs; do
-	f=$(ls "$debdir/${p}_"*.deb 2>/dev/null | grep -v dbgsym | sort -V | tail -n1 || true)
+	f=$(find "$debdir" -maxdepth 1 -name "${p}_*.deb" ! -name '*dbgsym*' | sort -V | tail -n1)
 	[ -n "$f" ] || fail "no $p package in $debdir"
 	files+=("$f")
 done
@@ -94,7 +97,7 @@ cp "${files[@]}" "$mnt/tmp/xpmem-debs/"
 log=$work/install.log
 say "apt-get install $pkgs"
 in_root "${APT[@]}" update > "$log" 2>&1 || { tail -n 20 "$log"; fail "apt-get update"; }
-dkms_deb=$(ls "$debdir"/xpmem-dkms_*_all.deb | sort -V | tail -n1)
+dkms_deb=$(find "$debdir" -maxdepth 1 -name 'xpmem-dkms_*_all.deb' | sort -V | tail -n1)
 need_dkms=$(dpkg-deb -f "$dkms_deb" Depends | sed -n 's/.*dkms (>= \([^)]*\)).*/\1/p')
 cand_dkms=$(in_root apt-cache policy dkms | sed -n 's/^ *Candidate: *//p')
 if [ -n "$need_dkms" ] && ! dpkg --compare-versions "${cand_dkms:-0}" ge "$need_dkms"; then
@@ -102,8 +105,9 @@ if [ -n "$need_dkms" ] && ! dpkg --compare-versions "${cand_dkms:-0}" ge "$need_
 	    "build the packages in this suite: packaging/build-debs-in-root.sh $1"
 	exit 77
 fi
-if ! in_root "${APT[@]}" install $(for f in "${files[@]}"; do echo "/tmp/xpmem-debs/${f##*/}"; done) \
-	>> "$log" 2>&1; then
+inroot_debs=()
+for f in "${files[@]}"; do inroot_debs+=("/tmp/xpmem-debs/${f##*/}"); done
+if ! in_root "${APT[@]}" install "${inroot_debs[@]}" >> "$log" 2>&1; then
 	tail -n 40 "$log"
 	fail "apt-get install of the packages failed"
 fi
@@ -177,7 +181,7 @@ EOF
 		# 0 only if a module is loaded on this host; else the clean error.
 		[ $rc = 0 ] || { [ $rc = 1 ] && grep -q '^no xpmem device: ' <<<"$out"; } ||
 			fail "$exe exited $rc: $out"
-		say "  $exe -> $lib: $(echo $out)"
+		say "  $exe -> $lib: ${out//$'\n'/ }"
 	done
 	if [ -n "${XPMEM_CONSUMER_OUT:-}" ]; then
 		mkdir -p "$XPMEM_CONSUMER_OUT/lib"
@@ -192,8 +196,9 @@ EOF
 	if echo " $pkgs " | grep -q " xpmem-tools "; then
 		rc=0
 		in_root xpmem-info --json --no-selftest > "$work/info.json" 2>&1 || rc=$?
-		grep -q '"module_loaded": false' "$work/info.json" && [ $rc = 1 ] ||
-			{ cat "$work/info.json"; fail "xpmem-info in the chroot: exit $rc"; }
+		if ! { grep -q '"module_loaded": false' "$work/info.json" && [ $rc = 1 ]; }; then
+			cat "$work/info.json"; fail "xpmem-info in the chroot: exit $rc"
+		fi
 		if command -v python3 >/dev/null; then
 			python3 -m json.tool "$work/info.json" > /dev/null || fail "xpmem-info --json is not valid JSON"
 		fi
@@ -207,12 +212,14 @@ fi
 owned=$work/owned.txt
 for p in $pkgs; do in_root dpkg -L "$p"; done | sort -u > "$owned"
 say "apt-get purge $pkgs"
-in_root "${APT[@]}" purge $pkgs >> "$log" 2>&1 || { tail -n 30 "$log"; fail "apt-get purge"; }
-left=$(in_root dpkg-query -W -f '${db:Status-Abbrev} ${Package}\n' $pkgs 2>/dev/null | grep -v '^un ' || true)
+read -ra pkg_list <<<"$pkgs"
+in_root "${APT[@]}" purge "${pkg_list[@]}" >> "$log" 2>&1 || { tail -n 30 "$log"; fail "apt-get purge"; }
+# shellcheck disable=SC2016 # a dpkg-query format, not a shell expansion
+left=$(in_root dpkg-query -W -f '${db:Status-Abbrev} ${Package}\n' "${pkg_list[@]}" 2>/dev/null | grep -v '^un ' || true)
 [ -z "$left" ] || fail "packages still known to dpkg after purge: $left"
 leftover=()
 while IFS= read -r f; do
-	[ -n "$f" ] && [ "$f" != "/." ] || continue
+	if [ -z "$f" ] || [ "$f" = "/." ]; then continue; fi
 	if [ -e "$mnt$f" ] && [ ! -d "$mnt$f" ]; then leftover+=("$f"); fi
 	if [ -d "$mnt$f" ] && [[ $f == /usr/src/xpmem* ]]; then leftover+=("$f"); fi
 done < "$owned"
@@ -229,7 +236,7 @@ fi
 # apart from what this test put in /tmp: whatever they created or changed is
 # in the overlay's upper layer (the root itself has the bed's own
 # /xpmem-build and /.xpmem-root; -type c are whiteouts of removed files).
-named=$(cd "$work/upper" && find . \( -path ./tmp -o -path ./proc -o -path ./sys -o -path ./dev \) -prune \
+named=$(cd "$work/upper" || exit 0; find . \( -path ./tmp -o -path ./proc -o -path ./sys -o -path ./dev \) -prune \
 	-o -name '*xpmem*' ! -type c -print 2>/dev/null | sed 's|^\.||' || true)
 [ -z "$named" ] || fail "left after purge: $named"
 say "purge: no package file, no /var/lib/dkms/xpmem, no /usr/src/xpmem-*, no xpmem.ko, no file named *xpmem* left"

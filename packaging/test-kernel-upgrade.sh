@@ -49,6 +49,7 @@ case $kver in
 *) say "SKIP: kernel $kver is not an amd64 flavour"; exit 77 ;;
 esac
 [ "$kver2" != "$kver" ] || fail "XPMEM_UPGRADE_FLAVOUR names the root's own kernel"
+# shellcheck source=/dev/null # the root's os-release
 suite=$(. "$root/etc/os-release" && echo "${VERSION_CODENAME:-$(basename "$root")}")
 archives=${XPMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xpmem}/apt-archives/$suite
 mkdir -p "$archives"

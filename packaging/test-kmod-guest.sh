@@ -45,7 +45,7 @@ command -v rpm2cpio >/dev/null || skip "rpm2cpio not installed (apt-get install 
 command -v modinfo >/dev/null || skip "modinfo not in PATH (kmod)"
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
 [ -f "$top/build/guest/runlist" ] || skip "no staged guest tests in build/guest (cmake --build build)"
-kmod=$(ls "$rpmdir"/kmod-xpmem-*.x86_64.rpm 2>/dev/null | head -n1 || true)
+kmod=$(find "$rpmdir" -maxdepth 1 -name 'kmod-xpmem-*.x86_64.rpm' 2>/dev/null | sort | head -n1 || true)
 [ -n "$kmod" ] || skip "no kmod-xpmem RPM in $rpmdir (test-rpm.sh builds it when the host has kernel headers)"
 cache=${XPMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xpmem}
 
@@ -54,7 +54,9 @@ trap 'rm -rf "$work"' EXIT
 
 # --- 1. the module ----------------------------------------------------------
 (cd "$work" && mkdir k && cd k && rpm2cpio "$kmod" | cpio -idm --quiet)
-kofile=$(cd "$work/k" && ls lib/modules/*/extra/xpmem/xpmem.ko 2>/dev/null | head -n1 || true)
+kofile=$(cd "$work/k" || exit 0
+	find lib/modules -mindepth 4 -maxdepth 4 -path 'lib/modules/*/extra/xpmem/xpmem.ko' 2>/dev/null |
+		sort | head -n1 || true)
 [ -n "$kofile" ] || fail "$(basename "$kmod") has no /lib/modules/<kver>/extra/xpmem/xpmem.ko"
 kver=${kofile#lib/modules/}; kver=${kver%%/*}
 ko=$work/xpmem.ko
@@ -68,7 +70,7 @@ say "$(basename "$kmod"): /$kofile, vermagic '$vm', srcversion $src"
 # kernels.conf lines with a Debian root: name root
 mapfile -t kernels < <(awk '!/^[[:space:]]*(#|$)/ && $2 != "-" && $5 !~ /^script:/ { print $1, $2 }' \
 	"$top/tests/vm/kernels.conf")
-name= root= xcache=
+name='' root='' xcache=''
 for l in "${kernels[@]}"; do
 	read -r n r <<<"$l"
 	rk=$(sed -n 's/^kver=//p' "$cache/roots/$r/.xpmem-root" 2>/dev/null || true)
@@ -113,8 +115,10 @@ else
 	: > "$sr/usr/src/linux-headers-$kver/Makefile"
 	ln -s "$(type -P true)" "$sr/usr/bin/make"
 	# Complete for run.sh (lib.sh root_ok): else it would debootstrap one.
-	[ -f "$sr/boot/vmlinuz-$kver" ] && [ -x "$sr/usr/bin/make" ] &&
-		[ -f "$sr/usr/src/linux-headers-$kver/Makefile" ] || fail "stand-in root $sr incomplete"
+	if ! { [ -f "$sr/boot/vmlinuz-$kver" ] && [ -x "$sr/usr/bin/make" ] &&
+		[ -f "$sr/usr/src/linux-headers-$kver/Makefile" ]; }; then
+		fail "stand-in root $sr incomplete"
+	fi
 fi
 
 lbase=$top/build/vm-logs

@@ -29,9 +29,9 @@ command -v rpmbuild >/dev/null || { say "SKIP: rpmbuild not installed (apt-get i
 version=$(tr -d ' \n' < "$top/VERSION")
 kver=${XPMEM_KMOD_KVER:-}
 if [ -z "$kver" ]; then
-	for d in $(ls -d /lib/modules/*/build 2>/dev/null | sort -V); do
+	while read -r d; do
 		[ -e "$d/Makefile" ] && kver=$(basename "$(dirname "$d")")
-	done
+	done < <(printf '%s\n' /lib/modules/*/build | sort -V)
 fi
 
 if [ "${XPMEM_TEST_RPM_NOBUILD:-0}" != 1 ]; then
@@ -48,12 +48,14 @@ if [ "${XPMEM_TEST_RPM_NOBUILD:-0}" != 1 ]; then
 fi
 
 rel=1
-pkg() { ls "$outdir/$1-$version-$rel"*".$2.rpm" 2>/dev/null | head -n1; }
+pkg() { find "$outdir" -maxdepth 1 -name "$1-$version-$rel*.$2.rpm" | sort | head -n1; }
 lib=$(pkg libxpmem x86_64); dev=$(pkg libxpmem-devel x86_64)
 tools=$(pkg xpmem-tools x86_64); dkms=$(pkg xpmem-dkms noarch)
-kmod=$(pkg kmod-xpmem x86_64); srpm=$(pkg xpmem src)
+kmod=$(pkg kmod-xpmem x86_64)
+# shellcheck disable=SC2034 # srpm is read through ${!v} below
+srpm=$(pkg xpmem src)
 for v in lib dev tools dkms srpm; do [ -n "${!v}" ] || fail "no $v package in $outdir"; done
-say "packages: $(cd "$outdir" && ls *.rpm | tr '\n' ' ')"
+say "packages: $(cd "$outdir" && printf '%s ' *.rpm)"
 
 # --- file lists ----------------------------------------------------------
 has_file() { # rpm file...
@@ -161,7 +163,8 @@ if [ -n "$kmod" ]; then
 	[ -f "$sroot/lib/modules/$kk/extra/xpmem/xpmem.ko" ] || fail "kmod-xpmem's module did not land"
 	say "rpm --root: kmod-xpmem installed in place of xpmem-dkms"
 fi
-R --nodeps --noscripts -e $(R -qa --qf '%{NAME}\n') || fail "rpm -e in the scratch root"
+mapfile -t installed < <(R -qa --qf '%{NAME}\n')
+R --nodeps --noscripts -e "${installed[@]}" || fail "rpm -e in the scratch root"
 left=$(cd "$sroot" && find . -path ./var -prune -o ! -type d -print)
 [ -z "$left" ] || fail "files left after rpm -e: $left"
 say "rpm -e: nothing left outside /var"
