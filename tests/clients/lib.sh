@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
 # Common helpers of the client tests (tests/clients), sourced, not executed.
 #
 # Reuses the test bed's helpers (tests/vm/lib.sh: log, die, xpmem_cache,
@@ -55,7 +56,7 @@ xpmem_abi_key() {
                                    /Version needs/ {on = 0}
                                    on && /Name:/ && !/BASE/ {print $NF}' |
            sort -V | tail -n 1)
-    [ -n "$major" ] && [ -n "$node" ] || { log "cannot read the ABI of $so"; return 1; }
+    if [ -z "$major" ] || [ -z "$node" ]; then log "cannot read the ABI of $so"; return 1; fi
     printf '%s.%s\n' "$major" "$node"
 }
 
@@ -162,6 +163,7 @@ client_init() {
 client_version() {
     DVER=$(src_version "$1")
     [ -n "$DVER" ] || die "no source package '$1' in $CLIENTS_SUITE"
+    # shellcheck disable=SC2034 # VER is for the build scripts that call this
     VER=$(upstream_version "$DVER")
 }
 

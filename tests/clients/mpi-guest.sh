@@ -20,6 +20,7 @@ D=/tests/data/mpi
 [ -d /tests/data/sysroot ] && cp -a /tests/data/sysroot/. /
 export PATH="/usr/sbin:/usr/bin:/sbin:/bin"
 export LD_LIBRARY_PATH="/usr/lib"
+# shellcheck source=/dev/null # written by run-mpi.sh when it stages the guest
 . "$D/env"
 export HOME=/tmp
 client=$(cat "$D/client")

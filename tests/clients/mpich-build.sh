@@ -37,6 +37,7 @@ client_fetch mpich "$work"
 
 export CFLAGS="-O2 -g"
 mkdir -p "$work/obj"
+t_configure=0 t_make=0 t_install=0   # set by client_step
 client_step t_configure configure "$work/obj" env "LD_LIBRARY_PATH='$XP/lib'" "'$SRCDIR/configure'" \
     "--prefix='$prefix' --with-device=ch4:ucx --with-ucx='$ucx'" \
     "--with-ch4-shmmods=posix,xpmem --with-xpmem='$XP'" \
@@ -48,8 +49,9 @@ dest="$work/dest"
 client_step t_install "make install" "$work/obj" make install "DESTDIR='$dest'"
 # The library must call into libxpmem (the xpmem IPC module is built in).
 lib=$(find "$dest$prefix/lib" -name 'libmpi.so.*' -type f -print -quit)
-[ -n "$lib" ] && readelf -d "$lib" | grep -q 'NEEDED.*libxpmem.so.0' ||
+if [ -z "$lib" ] || ! readelf -d "$lib" | grep -q 'NEEDED.*libxpmem.so.0'; then
     die "libmpi does not link libxpmem"
+fi
 log "MPICH $VER built: configure ${t_configure}s, make -j$JOBS ${t_make}s, install ${t_install}s"
 client_finish "$prefix" "$dest" client=mpich "debian_version=$DVER" "upstream_version=$VER" \
     "ucx=$ucx" "configure_s=$t_configure" "make_s=$t_make" "install_s=$t_install"

@@ -39,6 +39,7 @@ export CFLAGS="-O2 -g"
 # Open MPI's own tools link against libopen-pal, which needs libxpmem.so.0.
 export LDFLAGS="-Wl,-rpath-link,$XP/lib"
 # Debian's patches touch the autotools inputs; regenerate as debian/rules does.
+t_autogen=0 t_configure=0 t_make=0 t_install=0   # set by client_step
 client_step t_autogen autogen.pl "$SRCDIR" ./autogen.pl --force
 mkdir -p "$work/obj"
 client_step t_configure configure "$work/obj" "'$SRCDIR/configure'" \
@@ -54,8 +55,9 @@ client_step t_make make "$work/obj" make "-j$JOBS"
 dest="$work/dest"
 client_step t_install "make install" "$work/obj" make install "DESTDIR='$dest'"
 lib=$(find "$dest$prefix/lib" -name 'libopen-pal.so.*' -type f -print -quit)
-[ -n "$lib" ] && readelf -d "$lib" | grep -q 'NEEDED.*libxpmem.so.0' ||
+if [ -z "$lib" ] || ! readelf -d "$lib" | grep -q 'NEEDED.*libxpmem.so.0'; then
     die "libopen-pal does not link libxpmem"
+fi
 log "Open MPI $VER built: autogen ${t_autogen}s, configure ${t_configure}s, make -j$JOBS ${t_make}s, install ${t_install}s"
 client_finish "$prefix" "$dest" client=openmpi "debian_version=$DVER" "upstream_version=$VER" \
     "autogen_s=$t_autogen" "configure_s=$t_configure" "make_s=$t_make" "install_s=$t_install"

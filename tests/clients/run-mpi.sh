@@ -53,6 +53,7 @@ mpich)
     cp -a "$ucx"/lib/lib*.so* "$D/ucx/lib/"
     cp -a "$ucx"/lib/ucx/*.so* "$D/ucx/lib/ucx/"
     sp="$D/mpich/lib:$D/ucx/lib:$xplib"
+    # shellcheck disable=SC2016 # $PATH and $LD_LIBRARY_PATH are the guest's
     printf 'export PATH=%s/mpich/bin:$PATH\nexport LD_LIBRARY_PATH=%s/mpich/lib:%s/ucx/lib:%s/lib:$LD_LIBRARY_PATH\n' \
         "$G" "$G" "$G" "$G" > "$D/mpi/env"
     echo "mpiexec -launcher fork -hosts localhost -n 2" > "$D/mpi/launch"
@@ -81,6 +82,7 @@ openmpi)
     rm -f "$D/sysroot$pmix"/lib/*.a
     cp -a "$pmix/share" "$D/sysroot$pmix/"
     sp="$D/openmpi/lib:$xplib:$pmix/lib"
+    # shellcheck disable=SC2016 # $PATH and $LD_LIBRARY_PATH are the guest's
     printf 'export OPAL_PREFIX=%s/openmpi\nexport PATH=%s/openmpi/bin:$PATH\nexport LD_LIBRARY_PATH=%s/openmpi/lib:%s/lib:$LD_LIBRARY_PATH\n' \
         "$G" "$G" "$G" "$G" > "$D/mpi/env"
     # plm isolated: local launch only (rsh would insist on an ssh binary)
@@ -123,7 +125,7 @@ echo
 echo "== $client $ver results: kernel $k (${kver:-?}) =="
 fails=0 n=0
 while IFS= read -r line; do
-    set -- $line
+    read -ra words <<<"$line"; set -- "${words[@]}"
     name=$1 st=$2; shift 2; det="$*"
     n=$((n + 1))
     [ "$st" = PASS ] || fails=$((fails + 1))

@@ -116,7 +116,7 @@ echo "== UCX client results: kernel $k (${kver:-?}) =="
 printf '  %-28s %-6s %s\n' CHECK RESULT DETAILS
 n=0
 while IFS= read -r line; do
-    set -- $line
+    read -ra words <<<"$line"; set -- "${words[@]}"
     name=$1 st=$2; shift 2; det="$*"
     n=$((n + 1))
     if [ "$name" = libxpmem ] && [ "$st" = PASS ]; then

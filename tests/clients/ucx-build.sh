@@ -51,6 +51,7 @@ export CFLAGS="-O3 -g" CXXFLAGS="-O3 -g"
 # The xpmem module is linked with -L<XP>/lib -lxpmem; the guest provides
 # libxpmem.so.0 of the build tree via LD_LIBRARY_PATH (the staging dir
 # disappears after the build), so no rpath to <XP> is recorded.
+t_autogen=0 t_configure=0 t_make=0 t_install=0   # set by client_step
 client_step t_autogen autogen.sh "$SRCDIR" ./autogen.sh
 mkdir -p "$work/obj"
 client_step t_configure configure "$work/obj" "'$SRCDIR/contrib/configure-release'" \
