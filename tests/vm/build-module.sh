@@ -92,6 +92,7 @@ dkms_module() {
     local r kver ver codename stage hash rootid state stamp want have_ko
     r=$(root_dir "$root"); kver=$(root_kver "$root")
     ver=$(tr -d ' \n' < "$SRC_DIR/VERSION")
+    # shellcheck source=/dev/null # the root's os-release
     codename=$(. "$r/etc/os-release" && echo "${VERSION_CODENAME:-$root}")
     stage=$(mktemp -d "${TMPDIR:-/tmp}/xpmem-dkms-src.XXXXXX")
     "$SRC_DIR/packaging/install-dkms-source.sh" --destdir "$stage" --version "$ver" >> "$blog"
@@ -172,7 +173,8 @@ dkms_install() (
     . "$SRC_DIR/packaging/root-overlay.sh"
     OVERLAY_UPPER=$state overlay_root "$r"
     set -e
-    local dkms_ver have_dkms=1 deb= d f cand
+    local dkms_ver have_dkms=1 deb='' d f
+    # shellcheck disable=SC2016 # a dpkg-query format, not a shell expansion
     dkms_ver=$(in_root dpkg-query -W -f '${db:Status-Abbrev}${Version}' dkms 2>/dev/null || true)
     case $dkms_ver in "ii "*) dkms_ver=${dkms_ver#ii } ;; *) dkms_ver= ;; esac
     if [ -z "$dkms_ver" ]; then
@@ -184,7 +186,8 @@ dkms_install() (
         fi
     fi
     echo "dkms in the root: $dkms_ver ($([ $have_dkms = 1 ] && echo installed || echo candidate))"
-    local cache=$(xpmem_cache)/dkms/debs
+    local cache
+    cache=$(xpmem_cache)/dkms/debs
     for d in ${XPMEM_VM_DEBS:-} "$SRC_DIR/build/packages/$codename" "$SRC_DIR/build/packages" \
              "$cache/$hash-$codename" "$cache/$hash"; do
         for f in "$d"/xpmem-dkms_"$ver"-*_all.deb; do
@@ -222,7 +225,8 @@ dkms_install() (
         rm -rf "$tmp"
         echo "building xpmem-dkms from the working tree (make-debs.sh -- -A)"
         XPMEM_WORKTREE=1 "$SRC_DIR/packaging/make-debs.sh" "$tmp" -- -A
-        deb=$(ls "$tmp"/xpmem-dkms_"$ver"-*_all.deb | head -n 1)
+        deb=$(find "$tmp" -maxdepth 1 -name "xpmem-dkms_$ver-*_all.deb" | sort | head -n 1)
+        [ -n "$deb" ] || { echo "make-debs.sh made no xpmem-dkms_$ver-*_all.deb"; exit 1; }
         if ! deb_fits "$deb" "$dkms_ver"; then
             echo "building xpmem-dkms in the $codename root (build-debs-in-root.sh, -A)"
             rm -rf "$tmp"
@@ -230,25 +234,29 @@ dkms_install() (
             # for the next source change.
             XPMEM_WORKTREE=1 XPMEM_DEB_INDEP=1 OVERLAY_UPPER="$(xpmem_cache)/dkms/build-$root" \
                 "$SRC_DIR/packaging/build-debs-in-root.sh" "$r" "$tmp"
-            deb=$(ls "$tmp"/xpmem-dkms_"$ver"-*_all.deb | head -n 1)
+            deb=$(find "$tmp" -maxdepth 1 -name "xpmem-dkms_$ver-*_all.deb" | sort | head -n 1)
+            [ -n "$deb" ] || { echo "build-debs-in-root.sh made no xpmem-dkms_$ver-*_all.deb"; exit 1; }
             got=$(deb_src_hash "$deb" "$ver")-$codename
         else
             got=$(deb_src_hash "$deb" "$ver")
         fi
         [ "${got%-"$codename"}" = "$hash" ] ||
             echo "note: the sources changed during the package build; it holds source tree ${got%-"$codename"}"
-        rm -rf "$cache/$got"
+        rm -rf "${cache:?}/$got"
         mv "$tmp" "$cache/$got"
         deb=$cache/$got/${deb##*/}
         # Keep the 8 newest package sets.
-        ls -1dt "$cache"/*/ 2>/dev/null | tail -n +9 | while read -r d; do rm -rf "$d"; done
+        find "$cache" -mindepth 1 -maxdepth 1 -type d ! -name '.*' -printf '%T@ %p\n' |
+            sort -rn | tail -n +9 | cut -d' ' -f2- | while read -r d; do rm -rf "$d"; done
     fi
     exec 7>&-
     echo "package: $deb"
     local files=("$deb") lib need_libc root_libc
-    lib=$(ls "$(dirname "$deb")"/libxpmem0_"$(dpkg-deb -f "$deb" Version)"_*.deb 2>/dev/null | head -n 1 || true)
+    lib=$(find "$(dirname "$deb")" -maxdepth 1 -name "libxpmem0_$(dpkg-deb -f "$deb" Version)_*.deb" |
+          sort | head -n 1)
     if [ -n "$lib" ]; then
         need_libc=$(dpkg-deb -f "$lib" Depends | sed -n 's/.*libc6 (>= \([^)]*\)).*/\1/p')
+        # shellcheck disable=SC2016 # a dpkg-query format, not a shell expansion
         root_libc=$(in_root dpkg-query -W -f '${Version}' libc6)
         if [ -z "$need_libc" ] || dpkg --compare-versions "$root_libc" ge "$need_libc"; then
             files+=("$lib")
@@ -260,7 +268,8 @@ dkms_install() (
     cp "${files[@]}" "$MNT/tmp/xpmem-debs/"
     local args=()
     for f in "${files[@]}"; do args+=("/tmp/xpmem-debs/${f##*/}"); done
-    local t0=$(date +%s)
+    local t0
+    t0=$(date +%s)
     if [ $have_dkms = 1 ]; then
         # Same or another version: dpkg reinstalls; prerm removes the old
         # DKMS build, postinst builds the new one.
@@ -300,6 +309,7 @@ case $headers in
 script:*)
     script="$SRC_DIR/${headers#script:}"
     [ -x "$script" ] || die "$name: $script not present (yet)"
+    # shellcheck disable=SC2094 # both only append to the log
     info=$("$script" 2>>"$blog" | tee -a "$blog")
     build=$(script_var KDIR "$info")
     [ -d "$build" ] || die "$name: $script gave no BUILD dir (see $blog)"
@@ -328,6 +338,7 @@ script:*)
     echo "source: $SRC_DIR -> $r$bdir" >> "$blog"
     # /proc is needed (objtool of 7.3 reads it); it is mounted in a private
     # mount namespace, so it vanishes with the build and never leaks.
+    # shellcheck disable=SC2016 # $1 and $@ are the inner sh's arguments
     unshare --mount --propagation private /bin/sh -c '
         mount -t proc proc "$1/proc" && shift && exec chroot "$@"' sh "$r" \
         "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C \

@@ -104,7 +104,7 @@ run_test() {
     say "@@XPMEM-BEGIN $name"
     rm -f /tmp/.timeout
     t0=$(uptime_s)
-    cd /tmp
+    cd /tmp || true
     setsid "/tests/$name" &
     pid=$!
     (

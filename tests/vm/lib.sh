@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
 # Common helpers of the xpmem test bed (sourced, not executed).
 
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck disable=SC2034 # for the scripts that source this file
 SRC_DIR=$(cd "$VM_DIR/../.." && pwd)
 
 log()  { printf '[vm %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -99,7 +101,7 @@ safe_rm() {
 # script_var <NAME> <text>: value of NAME=<value> in the last line of <text>
 # that has it (words separated by blanks), as printed by kernel scripts.
 script_var() {
-    printf '%s\n' "$2" | tr ' \t' '\n\n' | sed -n "s/^$1=//p" | tail -n 1
+    printf '%s\n' "$2" | tr '[:blank:]' '\n' | sed -n "s/^$1=//p" | tail -n 1
 }
 
 # module_summary <xpmem.ko booted> <console log> [<module-info>]: the lines

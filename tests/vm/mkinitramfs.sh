@@ -13,7 +13,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-ko= gdir= out= rl=
+ko='' gdir='' out='' rl=''
 while getopts m:g:o:r: o; do
     case $o in
     m) ko=$OPTARG ;; g) gdir=$OPTARG ;; o) out=$OPTARG ;; r) rl=$OPTARG ;;
@@ -24,8 +24,9 @@ done
 [ -n "$rl" ] || rl="$gdir/runlist"
 [ -f "$rl" ] || die "no run list $rl"
 bb=$(command -v busybox || true)
-[ -n "$bb" ] && file -L "$bb" | grep -q 'statically linked' ||
+if [ -z "$bb" ] || ! file -L "$bb" | grep -q 'statically linked'; then
     die "a static busybox is needed (apt-get install busybox-static)"
+fi
 
 st=$(mktemp -d "${TMPDIR:-/tmp}/xpmem-initramfs.XXXXXX")
 trap 'rm -rf "$st"' EXIT
@@ -91,7 +92,7 @@ done < "$rl"
 # Programs the tests run (tools/CMakeLists.txt stages xpmem-info there).
 if [ -d "$gdir/sbin" ]; then
     for p in "$gdir"/sbin/*; do
-        [ -f "$p" ] && [ -x "$p" ] || continue
+        if [ ! -f "$p" ] || [ ! -x "$p" ]; then continue; fi
         cp -L "$p" "$st/usr/sbin/$(basename "$p")"
         if ldd "$p" > "$st/.ldd" 2>&1; then
             grep -q 'not found' "$st/.ldd" && { cat "$st/.ldd" >&2; die "$p: missing libraries"; }

@@ -91,7 +91,8 @@ build_one() {
 
     # The concrete ABI the metapackage resolved to.
     local hdr kver
-    hdr=$(cd "$tmp/usr/src" && ls -d linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
+    hdr=$(find "$tmp/usr/src" -mindepth 1 -maxdepth 1 -name 'linux-headers-*-amd64' -printf '%f\n' 2>/dev/null |
+          sort -V | tail -n 1 || true)
     [ -n "$hdr" ] || die "$name: no /usr/src/linux-headers-*-amd64 in root"
     kver=${hdr#linux-headers-}
 
@@ -124,6 +125,7 @@ build_one() {
 
     umount_below "$tmp"
     local gccv
+    # shellcheck disable=SC2016 # a dpkg-query format, not a shell expansion
     gccv=$(in_root "$tmp" dpkg-query -W -f '${Version}' "linux-headers-$kver" 2>/dev/null || true)
     cat > "$tmp/.xpmem-root" <<EOT
 name=$name

@@ -30,7 +30,7 @@
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
-kernels=() gdir= lbase= ko_override= tfilter=${XPMEM_VM_TESTS:-} lname=
+kernels=() gdir='' lbase='' ko_override='' tfilter=${XPMEM_VM_TESTS:-} lname=''
 while getopts k:g:l:m:t:n:h o; do
     case $o in
     k) kernels+=("$OPTARG") ;; g) gdir=$OPTARG ;; l) lbase=$OPTARG ;;
@@ -77,9 +77,9 @@ analyse() {
             print "K", (cur == "" ? "-" : cur); next }
     ' "$clog" > "$res"
     P=0 F=0 S=0
-    local name limit st secs line bad=()
+    local name st secs line bad=()
     printf '  %-34s %-8s %s\n' TEST RESULT SECONDS
-    while read -r name limit; do
+    while read -r name _; do
         case $name in ''|'#'*) continue ;; esac
         line=$(awk -v n="$name" '$1 == "R" && $2 == n' "$res" | tail -n 1)
         if [ -n "$line" ]; then
@@ -198,13 +198,13 @@ run_kernel() {
         -nographic -no-reboot -monitor none \
         -kernel "$kimg" -initrd "$initrd" -append "$append" \
         < /dev/null > "$clog" 2>&1 &
-    qpid=$! tpid= why=
+    qpid=$! tpid='' why=''
     trap 'kill "$qpid" 2>/dev/null; exit 130' INT TERM HUP
     if [ "${XPMEM_VM_QUIET:-0}" != 1 ]; then
         tail -n +1 -f --pid="$qpid" "$clog" | tr -d '\r' &
         tpid=$!
     fi
-    local last_size=-1 last_change size now booted= t_boot
+    local last_size=-1 last_change size now booted='' t_boot
     last_change=$(date +%s); t_boot=$last_change; boot_failed=0
     while kill -0 "$qpid" 2>/dev/null; do
         sleep 2

@@ -163,7 +163,11 @@ run "allnoconfig" env KCONFIG_ALLCONFIG="$tmp/allconfig" "${mk[@]}" allnoconfig
 run "olddefconfig" "${mk[@]}" olddefconfig
 
 # Every requested value must be in .config exactly.
+# shellcheck disable=SC2178
+# (the scalar "missing" here; install_deps has a local array of that name)
 missing=0
+# shellcheck disable=SC2178
+# (the scalar "missing" here; install_deps has a local array of that name)
 while IFS= read -r line; do
     case "$line" in
         "# require: "*) want=${line#"# require: "} ;;
@@ -187,6 +191,8 @@ while IFS= read -r line; do
     fi
 done < "$fragment"
 cp "$ktree/.config" "$base/logs/$key.config"
+# shellcheck disable=SC2128
+# (the scalar "missing" here; install_deps has a local array of that name)
 [ "$missing" -eq 0 ] || fail "config check (options above were dropped by Kconfig; .config saved as $base/logs/$key.config)"
 msg "config check passed"
 
