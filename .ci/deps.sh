@@ -16,8 +16,9 @@ PKGS_TESTBED="qemu-system-x86 debootstrap debian-archive-keyring busybox-static 
 PKGS_BUILD="cmake gcc g++ make pkg-config gnuplot-nox"
 # test bed, DKMS module mode (the default): build-module.sh builds the
 # xpmem-dkms .deb of the working tree on the host (make-debs.sh -- -A:
-# git, dpkg-buildpackage, dh, dh_dkms; cmake and pkg-config are in build)
-PKGS_DKMS_DEB="dpkg-dev debhelper dh-dkms git"
+# git, dpkg-buildpackage, dh, dh_dkms; build-essential: dpkg-checkbuilddeps
+# wants it; cmake and pkg-config are in build)
+PKGS_DKMS_DEB="dpkg-dev debhelper dh-dkms git build-essential"
 # debug kernel (tests/vm/debug-kernel/build.sh)
 # (mirrors BUILD_DEPS of that script, which also installs them itself)
 PKGS_DEBUG_KERNEL="build-essential bc bison flex libelf-dev libssl-dev xz-utils cpio rsync kmod python3 linux-source-6.1"

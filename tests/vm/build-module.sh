@@ -219,7 +219,7 @@ dkms_install() (
             break
         done
         "$SRC_DIR/.ci/deps.sh" dkms-deb || { echo "building the xpmem-dkms package needs" \
-            "dpkg-dev debhelper dh-dkms git on the host (.ci/deps.sh dkms-deb), or use XPMEM_VM_MODULE=kbuild"; exit 1; }
+            "dpkg-dev debhelper dh-dkms git build-essential on the host (.ci/deps.sh dkms-deb), or use XPMEM_VM_MODULE=kbuild"; exit 1; }
         git -C "$SRC_DIR" rev-parse --git-dir > /dev/null 2>&1 || { echo "building the xpmem-dkms package" \
             "needs a git checkout ($SRC_DIR is none), or use XPMEM_VM_MODULE=kbuild"; exit 1; }
         rm -rf "$tmp"
