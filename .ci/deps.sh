@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Install the Debian packages the project needs (only the missing ones).
 #   .ci/deps.sh [group...]     groups: testbed build dkms-deb debug-kernel
-#                              packaging (default: all)
+#                              packaging lint (default: all)
 # Scripts that need a group ask for it themselves (demo.sh: testbed build;
 # build-module.sh: dkms-deb when it has to build the xpmem-dkms package).
 # Several may run at once (ctest -j2): installs are serialised by a lock.
@@ -24,10 +24,13 @@ PKGS_DKMS_DEB="dpkg-dev debhelper dh-dkms git build-essential"
 PKGS_DEBUG_KERNEL="build-essential bc bison flex libelf-dev libssl-dev xz-utils cpio rsync kmod python3 linux-source-6.1"
 # packaging (dkms, deb, rpm): filled in by the packaging part
 PKGS_PACKAGING="dpkg-dev debhelper dh-dkms dkms lintian rpm fakeroot groff man-db linux-headers-amd64 git python3"
+# lint (tests/lint, CTest label lint): shellcheck; checkpatch.pl is taken
+# from the linux-source-6.1 tarball (xz, perl)
+PKGS_LINT="shellcheck perl xz-utils linux-source-6.1"
 # --------------------------------------------------------------------------
 
 groups=("$@")
-[ ${#groups[@]} -gt 0 ] || groups=(testbed build dkms-deb debug-kernel packaging)
+[ ${#groups[@]} -gt 0 ] || groups=(testbed build dkms-deb debug-kernel packaging lint)
 pkgs=()
 for g in "${groups[@]}"; do
     case $g in
@@ -36,6 +39,7 @@ for g in "${groups[@]}"; do
     dkms-deb) list=$PKGS_DKMS_DEB ;;
     debug-kernel) list=$PKGS_DEBUG_KERNEL ;;
     packaging) list=$PKGS_PACKAGING ;;
+    lint) list=$PKGS_LINT ;;
     *) echo "deps.sh: unknown group '$g'" >&2; exit 2 ;;
     esac
     read -r -a words <<<"$list"
