@@ -28,9 +28,15 @@
  *     in both directions, detach, release, remove.
  *
  * Usage: xpmem_fuzz [--ops N] [--seed S] [--workers W] [--heavy-div D]
- *                   [--seconds BUDGET] [--verbose] [--check-records]
+ *                   [--seconds BUDGET] [--min-ops M] [--verbose]
+ *                   [--check-records]
  * (env XPMEM_FUZZ_OPS, XPMEM_FUZZ_SEED, XPMEM_FUZZ_WORKERS,
- * XPMEM_FUZZ_HEAVY_DIV, XPMEM_FUZZ_SECONDS; a budget of 0 means none).
+ * XPMEM_FUZZ_HEAVY_DIV, XPMEM_FUZZ_SECONDS, XPMEM_FUZZ_MIN_OPS; a budget
+ * of 0 means none).
+ * With a budget the run stops at N operations or at the budget, whichever
+ * comes first, and reports how many it did and at what rate; it fails for
+ * slowness only below the floor M (default 1: none done). Without a
+ * budget all N must be done.
  * Exit 0 pass, 1 fail (seed printed), 77 skip.
  *
  * Workers: W processes (default 2, the guest's vCPUs) run in parallel,
@@ -97,6 +103,8 @@ static uint64_t seed;
 static long nops = -1;
 /* time budget of the operations (guest clock), 0 = none */
 static double max_seconds = XPMEM_FUZZ_DEFAULT_SECONDS;
+/* with a budget: fewer operations than this in all fails the run */
+static long min_ops = 1;
 static int verbose;
 static long opno;
 static int worker_id;
@@ -1652,6 +1660,8 @@ int main(int argc, char **argv)
 		nops = atol(e);
 	if ((e = getenv("XPMEM_FUZZ_SECONDS")))
 		max_seconds = atof(e);
+	if ((e = getenv("XPMEM_FUZZ_MIN_OPS")))
+		min_ops = atol(e);
 	if ((e = getenv("XPMEM_FUZZ_WORKERS")))
 		nworkers = atoi(e);
 	if ((e = getenv("XPMEM_FUZZ_HEAVY_DIV")))
@@ -1672,6 +1682,8 @@ int main(int argc, char **argv)
 			check_records = 1;
 		else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
 			max_seconds = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--min-ops") && i + 1 < argc)
+			min_ops = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--workers") && i + 1 < argc)
 			nworkers = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--heavy-div") && i + 1 < argc)
@@ -1679,8 +1691,8 @@ int main(int argc, char **argv)
 		else {
 			fprintf(stderr, "usage: xpmem_fuzz [--ops N] [--seed S] "
 				"[--workers W] [--heavy-div D] "
-				"[--seconds BUDGET] [--verbose] "
-				"[--check-records]\n");
+				"[--seconds BUDGET] [--min-ops M] "
+				"[--verbose] [--check-records]\n");
 			return 2;
 		}
 	}
@@ -1702,8 +1714,11 @@ int main(int argc, char **argv)
 	const uint64_t seed0 = seed;
 	setvbuf(stdout, NULL, _IONBF, 0);
 	printf("# xpmem_fuzz: seed %" PRIu64 ", %ld operations, %d worker%s, "
-	       "time budget %.0f s\n", seed0, nops, nworkers,
+	       "time budget %.0f s", seed0, nops, nworkers,
 	       nworkers > 1 ? "s" : "", max_seconds);
+	if (max_seconds > 0)
+		printf(" (at least %ld operations in it)", min_ops);
+	printf("\n");
 	if (access("/dev/xpmem", R_OK | W_OK) != 0) {
 		printf("SKIP: /dev/xpmem: %m\n");
 		return 77;
@@ -1828,8 +1843,19 @@ int main(int argc, char **argv)
 		tot.rec_trusted += r->rec_trusted;
 	}
 	print_report(nworkers > 1 ? "all workers" : "worker 0", &tot);
+	/* the one line to look for: how much work, at what rate */
+	printf("# xpmem_fuzz: %ld of %ld operations in %.1f s (%.0f ops/s)%s\n",
+	       tot.done, nops, tot.secs,
+	       tot.done / (tot.secs > 0 ? tot.secs : 1),
+	       tot.done < nops ? ", stopped by the time budget" : "");
 	if (max_seconds <= 0 && tot.done != nops) {
 		printf("FAIL: %ld of %ld operations done\n", tot.done, nops);
+		return 1;
+	}
+	if (max_seconds > 0 && tot.done < min_ops) {
+		printf("FAIL: only %ld operations in the %.0f s budget, fewer "
+		       "than the floor of %ld\n", tot.done, max_seconds,
+		       min_ops);
 		return 1;
 	}
 	/* everything the worker had is gone: the counters are back */
@@ -1850,6 +1876,8 @@ int main(int argc, char **argv)
 	}
 	install_handlers();
 	sanity();
-	printf("PASS: xpmem_fuzz seed %" PRIu64 "\n", seed);
+	printf("PASS: xpmem_fuzz seed %" PRIu64 ": %ld operations in %.1f s "
+	       "(%.0f ops/s)\n", seed, tot.done, tot.secs,
+	       tot.done / (tot.secs > 0 ? tot.secs : 1));
 	return 0;
 }
