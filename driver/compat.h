@@ -35,6 +35,20 @@
 #error "xpmem needs the mmap_read_lock() family of wrappers"
 #endif
 
+/*
+ * Shadow stacks (6.6+) have VM_SHADOW_STACK, which is VM_NONE where the
+ * kernel has none; before 6.6 there is no such flag.
+ */
+#ifndef VM_SHADOW_STACK
+#define VM_SHADOW_STACK	VM_NONE
+#endif
+
+/* memfd_secret() (5.14+): the magic of its file system, a uapi value. */
+#include <linux/magic.h>
+#ifndef SECRETMEM_MAGIC
+#define SECRETMEM_MAGIC	0x5345434d
+#endif
+
 /* vm_flags became read-only in 6.3; the setters came with it. */
 #ifndef HAVE_VM_FLAGS_SET
 static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)

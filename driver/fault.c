@@ -13,10 +13,30 @@
  * for every entry (see xpmem_fill_pte()).
  *
  * An entry is writable only where the owner's is, and the VMA allows it.
- * A write through a read-only entry reaches ->pfn_mkwrite, which zaps it;
- * the access then refaults as a write and hmm_range_fault() breaks
- * copy-on-write in the owner just like the owner's own write would (or
- * fails, raising SIGSEGV, where the owner cannot write).
+ * A write through a read-only entry reaches ->pfn_mkwrite, which does the
+ * write fault there and then: hmm_range_fault() breaks copy-on-write in
+ * the owner (or runs ->page_mkwrite of a file page) just like the owner's
+ * own write would, or fails, raising SIGSEGV, where the owner cannot
+ * write; the read-only entry is then replaced by the writable one. It
+ * never only zaps the entry and counts on the next fault being a write:
+ * an instruction that reads before it writes (a read-modify-write, a
+ * load-exclusive/store-exclusive loop) would read-fault the read-only
+ * entry back in, again and again.
+ *
+ * A writable entry dirties the owner's page when it is made: writes
+ * through our special PTEs never reach the owner's dirty bit, and reclaim
+ * drops a clean shmem/tmpfs/memfd/SysV shm page (or a clean anonymous
+ * page after MADV_FREE) with whatever the attacher wrote into it. A file
+ * page with write-notify is writable in the owner only after its
+ * ->page_mkwrite; writeback write-protects the owner's entry first
+ * (folio_mkclean() runs the notifier), which zaps ours.
+ *
+ * The owner's VMA is checked against the policy GUP applies to pages of
+ * other processes (check_vma_flags() in mm/gup.c), which
+ * hmm_range_fault() does not apply: memfd_secret() memory is never
+ * mapped (SIGBUS), a shadow stack is never mapped writable (a write
+ * raises SIGSEGV). VM_IO/VM_PFNMAP and VMAs without VM_READ are refused
+ * by hmm_range_fault() itself.
  *
  * Lock order (the same as in docs/design.md):
  *
@@ -69,6 +89,7 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/mmu_notifier.h>
+#include <linux/fs.h>
 
 #include "xpmem_internal.h"
 
@@ -86,6 +107,7 @@ struct xpmem_run {
 	unsigned long hi;
 	unsigned long idx;
 	unsigned long *pfns;
+	bool ro;
 };
 
 #ifdef XPMEM_HUGE_PMD
@@ -165,6 +187,25 @@ static vm_fault_t xpmem_fault_wait(struct vm_fault *vmf,
 }
 
 /*
+ * The policy of GUP for another process's VMA (check_vma_flags()) that
+ * hmm_range_fault() does not apply. Secret memory is out of the direct
+ * map and must stay out of every other process; it is recognised by its
+ * file system, since vma_is_secretmem() is not exported. A shadow stack
+ * may be read but not written (its pages are mapped read-only, see
+ * run->ro). Returns 0, -EFAULT (SIGBUS) or -EPERM (SIGSEGV).
+ */
+static int xpmem_owner_vma_check(struct vm_area_struct *ovma, bool write)
+{
+	struct file *file = ovma->vm_file;
+
+	if (file && file_inode(file)->i_sb->s_magic == SECRETMEM_MAGIC)
+		return -EFAULT;
+	if (write && (ovma->vm_flags & VM_SHADOW_STACK))
+		return -EPERM;
+	return 0;
+}
+
+/*
  * Choose the run around the faulting page and ask the owner's page tables
  * for it. Called with the owner's mmap_lock held for read. Returns 0 or
  * the hmm_range_fault() error (-EBUSY: the sequence moved, retry).
@@ -177,10 +218,15 @@ static int xpmem_fault_range(struct xpmem_att *att, unsigned long seq,
 	struct vm_area_struct *ovma;
 	struct hmm_range range = {};
 	unsigned long vlo, vhi;
+	int err;
 
 	ovma = vma_lookup(owner, xpmem_src(att, run->idx));
 	if (!ovma)
 		return -EFAULT;
+	err = xpmem_owner_vma_check(ovma, write);
+	if (err)
+		return err;
+	run->ro = ovma->vm_flags & VM_SHADOW_STACK;
 
 	run->lo = run->min + (run->idx - run->min) / n * n;
 	run->hi = min(run->lo + n, run->max);
@@ -222,6 +268,11 @@ static vm_fault_t xpmem_fault_owner(struct vm_fault *vmf,
 	int err;
 
 	for (;;) {
+		/*
+		 * Sleeps, not killable, but only until the invalidation in
+		 * progress on the owner's range ends, and that never waits
+		 * for us.
+		 */
 		*seq = mmu_interval_read_begin(&att->notifier);
 		if (!mmap_read_trylock(owner))
 			return xpmem_fault_wait(vmf, owner);
@@ -248,6 +299,7 @@ struct xpmem_fill {
 	pgprot_t prot_ro;
 	pgprot_t prot_rw;
 	bool vma_write;
+	bool write;
 };
 
 /*
@@ -259,7 +311,16 @@ struct xpmem_fill {
  * it. The same makes the page safe to touch: the owner frees it only
  * after the invalidation, and so after our zap.
  *
- * Entries already present are left alone, as vmf_insert_pfn_prot() does.
+ * Entries already present are left alone, as vmf_insert_pfn_prot() does,
+ * but for the faulting page of a write fault: a read-only entry there
+ * (the one ->pfn_mkwrite was called for, or another thread's read fault)
+ * is made writable. It maps the same page: under an unchanged sequence
+ * every entry present maps the owner's current page, since whatever
+ * changed the owner's entry since went through an invalidation that
+ * zapped ours. Only the permission grows, which needs no TLB flush (a
+ * stale read-only TLB entry costs a spurious fault, which the core
+ * handles).
+ *
  * The entry is the one vmf_insert_pfn_prot() would make for a page of
  * RAM (write-back memory type, special: no page reference or mapcount).
  */
@@ -269,24 +330,33 @@ static int xpmem_fill_pte(pte_t *pte, unsigned long addr, void *data)
 	unsigned long i = (addr - f->vma->vm_start) >> PAGE_SHIFT;
 	unsigned long hpfn = f->run->pfns[i - f->run->lo];
 	struct page *page;
+	pte_t old;
 	bool wr;
 
 	if (READ_ONCE(f->att->dead))
 		return -ENOENT;
 	if (mmu_interval_read_retry(&f->att->notifier, f->seq))
 		return -EAGAIN;
-	if (!(hpfn & HMM_PFN_VALID) || (hpfn & HMM_PFN_ERROR) ||
-	    !pte_none(ptep_get(pte)))
+	if (!(hpfn & HMM_PFN_VALID) || (hpfn & HMM_PFN_ERROR))
 		return 0;
 
 	page = hmm_pfn_to_page(hpfn);
-	wr = f->vma_write && (hpfn & HMM_PFN_WRITE);
+	wr = f->vma_write && (hpfn & HMM_PFN_WRITE) && !f->run->ro;
+	old = ptep_get(pte);
+	if (!pte_none(old) &&
+	    (!f->write || i != f->run->idx || !wr || pte_write(old) ||
+	     pte_pfn(old) != page_to_pfn(page)))
+		return 0;
 	/*
-	 * Writes through our entry do not dirty the owner's PTE. An
-	 * anonymous page can be writable and clean there (after MADV_FREE)
-	 * and reclaim would then drop our data: dirty it now.
+	 * Writes through our entry never dirty the owner's PTE, so the
+	 * page is dirtied now, as the owner's first write would: a clean
+	 * shmem page, or an anonymous one after MADV_FREE, would otherwise
+	 * be dropped by reclaim with our data (see the top of this file).
+	 * The folio cannot be truncated meanwhile: it is mapped in the
+	 * owner, and unmapping it there needs the zap of our entries,
+	 * which waits for this table lock.
 	 */
-	if (wr && PageAnon(page))
+	if (wr)
 		xpmem_page_mark_dirty(page);
 	set_pte_at(f->vma->vm_mm, addr, pte,
 		   pte_mkspecial(pfn_pte(page_to_pfn(page),
@@ -303,7 +373,8 @@ static int xpmem_fill_pte(pte_t *pte, unsigned long addr, void *data)
  * -ENOMEM.
  */
 static int xpmem_insert_run(struct xpmem_att *att, struct vm_area_struct *vma,
-			    const struct xpmem_run *run, unsigned long seq)
+			    const struct xpmem_run *run, unsigned long seq,
+			    bool write)
 {
 	struct xpmem_fill f = {
 		.att = att,
@@ -313,6 +384,7 @@ static int xpmem_insert_run(struct xpmem_att *att, struct vm_area_struct *vma,
 		.prot_ro = vm_get_page_prot(vma->vm_flags & ~VM_WRITE),
 		.prot_rw = vm_get_page_prot(vma->vm_flags),
 		.vma_write = vma->vm_flags & VM_WRITE,
+		.write = write,
 	};
 
 	return apply_to_page_range(vma->vm_mm,
@@ -321,28 +393,22 @@ static int xpmem_insert_run(struct xpmem_att *att, struct vm_area_struct *vma,
 				   xpmem_fill_pte, &f);
 }
 
-/**
- * xpmem_fault() - ->fault of an attachment VMA
- * @vmf: the fault; the core holds the attacher's mmap_lock for read
- *
- * Return: VM_FAULT_NOPAGE (entries inserted, or refault), VM_FAULT_RETRY
- * (the attacher's mmap_lock was released), VM_FAULT_SIGBUS for a dead
- * attachment or a hole in the owner, VM_FAULT_SIGSEGV for a write the
- * owner cannot do, VM_FAULT_OOM.
+/*
+ * Map the run around a faulting page with PTEs; the faulting page's
+ * entry is writable at the end of a write fault (see xpmem_fill_pte()).
+ * The attacher's mmap_lock is held for read. Returns what ->fault does.
  */
-vm_fault_t xpmem_fault(struct vm_fault *vmf)
+static vm_fault_t xpmem_fault_ptes(struct vm_fault *vmf, bool write)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct xpmem_att *att = vma->vm_private_data;
 	struct mm_struct *owner = att->owner_mm;
-	bool write = vmf->flags & FAULT_FLAG_WRITE;
 	struct xpmem_run run;
 	unsigned long seq;
 	vm_fault_t ret;
 	int err;
 
-	if (xpmem_fault_needs_mmap_lock(vmf))
-		return VM_FAULT_RETRY;
+	mmap_assert_locked(vma->vm_mm);
 	if (READ_ONCE(att->dead))
 		return VM_FAULT_SIGBUS;
 	if (write && !att->writable)
@@ -370,10 +436,14 @@ vm_fault_t xpmem_fault(struct vm_fault *vmf)
 		if (xpmem_pmd_is_leaf(vmf))
 			err = 0;
 		else
-			err = xpmem_insert_run(att, vma, &run, seq);
+			err = xpmem_insert_run(att, vma, &run, seq, write);
 		xpmem_pt_read_unlock(att);
 		if (err != -EAGAIN)
 			break;
+		if (fatal_signal_pending(current)) {
+			ret = VM_FAULT_NOPAGE;
+			goto out;
+		}
 		cond_resched();
 	}
 	ret = !err ? VM_FAULT_NOPAGE :
@@ -386,27 +456,48 @@ out:
 }
 
 /**
+ * xpmem_fault() - ->fault of an attachment VMA
+ * @vmf: the fault
+ *
+ * Context: the attacher's mmap_lock held for read (with the per-VMA lock
+ * only, the fault is retried under the mmap_lock).
+ * Return: VM_FAULT_NOPAGE (entries inserted, or refault), VM_FAULT_RETRY
+ * (the attacher's mmap_lock was released), VM_FAULT_SIGBUS for a dead
+ * attachment, a hole or a refused VMA (secret memory) in the owner,
+ * VM_FAULT_SIGSEGV for a write the owner cannot do, VM_FAULT_OOM.
+ */
+vm_fault_t xpmem_fault(struct vm_fault *vmf)
+{
+	if (xpmem_fault_needs_mmap_lock(vmf))
+		return VM_FAULT_RETRY;
+	return xpmem_fault_ptes(vmf, vmf->flags & FAULT_FLAG_WRITE);
+}
+
+/**
  * xpmem_pfn_mkwrite() - write access through a read-only entry
- * @vmf: the fault; the core holds the attacher's mmap_lock for read
+ * @vmf: the fault
  *
- * Zap the entry so that the access refaults as a write through
- * xpmem_fault(), which asks the owner for write access.
+ * Does the write fault at once: the owner's page is made writable (COW
+ * broken, ->page_mkwrite run) and the read-only entry replaced by a
+ * writable one, so that the access completes on its next try whatever
+ * it reads first (see the top of this file). The core makes the entry
+ * writable itself unless we return VM_FAULT_NOPAGE or an error, so
+ * VM_FAULT_NOPAGE comes with VM_FAULT_RETRY too.
  *
- * Return: VM_FAULT_NOPAGE, or VM_FAULT_SIGBUS for a dead attachment.
+ * Context: the attacher's mmap_lock held for read (the core never calls
+ * ->pfn_mkwrite with the per-VMA lock only).
+ * Return: VM_FAULT_NOPAGE, VM_FAULT_NOPAGE | VM_FAULT_RETRY (the
+ * attacher's mmap_lock was released to wait for the owner's), or an
+ * error of xpmem_fault().
  */
 vm_fault_t xpmem_pfn_mkwrite(struct vm_fault *vmf)
 {
-	struct xpmem_att *att = vmf->vma->vm_private_data;
-	struct xpmem_zapper z;
+	vm_fault_t ret;
 
 	if (xpmem_fault_needs_mmap_lock(vmf))
-		return VM_FAULT_RETRY;
-	if (READ_ONCE(att->dead))
-		return VM_FAULT_SIGBUS;
-	xpmem_zap_enter(&z);
-	xpmem_zap_vma_range(vmf->vma, vmf->address & PAGE_MASK, PAGE_SIZE);
-	xpmem_zap_exit(&z);
-	return VM_FAULT_NOPAGE;
+		return VM_FAULT_RETRY | VM_FAULT_NOPAGE;
+	ret = xpmem_fault_ptes(vmf, true);
+	return (ret & VM_FAULT_ERROR) ? ret : ret | VM_FAULT_NOPAGE;
 }
 
 #ifdef XPMEM_HUGE_PMD
@@ -457,7 +548,7 @@ static vm_fault_t xpmem_insert_pmd(struct vm_fault *vmf, unsigned long pfn0,
 	if (!pmd_none(pmd))
 		return pmd_leaf(pmd) ? VM_FAULT_NOPAGE : VM_FAULT_FALLBACK;
 	/* As in xpmem_fill_pte(): our writes do not dirty the owner's. */
-	if (wr && PageAnon(page))
+	if (wr)
 		xpmem_page_mark_dirty(page);
 	ret = xpmem_insert_pfn_pmd(vmf, pfn0, wr);
 	if (ret == VM_FAULT_NOPAGE)
@@ -473,9 +564,11 @@ static vm_fault_t xpmem_insert_pmd(struct vm_fault *vmf, unsigned long pfn0,
  * Maps the 2 MiB block around the faulting address with one PMD leaf
  * where the owner maps the source with one 2 MiB page at the same
  * offset modulo 2 MiB; see the top of this file. A write through a
- * read-only leaf zaps it, like ->pfn_mkwrite, so that the access
- * refaults as a write. Called with only the per-VMA lock on 6.6+: then
- * the core retries with the attacher's mmap_lock, as for ->fault.
+ * read-only leaf zaps it and goes on as a write fault in the same call,
+ * which ends with a writable entry (a 2 MiB one, or PTEs after the
+ * fallback), as ->pfn_mkwrite does. Called with only the per-VMA lock on
+ * 6.6+: then the core retries with the attacher's mmap_lock, as for
+ * ->fault.
  *
  * Return: VM_FAULT_NOPAGE (mapped, or refault), VM_FAULT_FALLBACK (map
  * with PTEs through ->fault), VM_FAULT_RETRY (the attacher's mmap_lock
@@ -517,14 +610,16 @@ vm_fault_t xpmem_huge_fault(struct vm_fault *vmf, unsigned int order)
 	if (write && !att->writable)
 		return VM_FAULT_SIGSEGV;
 
+	mmap_assert_locked(vma->vm_mm);
 	pmd = pmdp_get_lockless(vmf->pmd);
 	if (pmd_leaf(pmd)) {
-		if (write && !pmd_write(pmd)) {
-			xpmem_zap_enter(&z);
-			xpmem_zap_vma_range(vma, haddr, PMD_SIZE);
-			xpmem_zap_exit(&z);
-		}
-		return VM_FAULT_NOPAGE;
+		if (!write || pmd_write(pmd))
+			return VM_FAULT_NOPAGE;
+		/* Not a zap alone: see xpmem_pfn_mkwrite(). */
+		xpmem_zap_enter(&z);
+		xpmem_zap_vma_range(vma, haddr, PMD_SIZE);
+		xpmem_zap_exit(&z);
+		pmd = pmdp_get_lockless(vmf->pmd);
 	}
 	if (!pmd_none(pmd))
 		return VM_FAULT_FALLBACK;	/* a PTE table */
@@ -552,13 +647,17 @@ vm_fault_t xpmem_huge_fault(struct vm_fault *vmf, unsigned int order)
 			ret = VM_FAULT_FALLBACK;
 			break;
 		}
-		wr = wr && (vma->vm_flags & VM_WRITE);
+		wr = wr && (vma->vm_flags & VM_WRITE) && !run.ro;
 
 		down_write(&att->pt_sem);
 		mutex_lock(&att->lock);
 		if (mmu_interval_read_retry(&att->notifier, seq)) {
 			mutex_unlock(&att->lock);
 			up_write(&att->pt_sem);
+			if (fatal_signal_pending(current)) {
+				ret = VM_FAULT_NOPAGE;
+				break;
+			}
 			cond_resched();
 			continue;
 		}
