@@ -37,6 +37,7 @@
 #include <linux/highmem.h>
 #include <linux/delay.h>
 #include <linux/overflow.h>
+#include <linux/lockdep.h>
 #include <linux/uaccess.h>
 
 #include "xpmem_internal.h"
@@ -54,16 +55,21 @@ static void xpmem_att_free(struct kref *ref)
 	struct xpmem_att *att = container_of(ref, struct xpmem_att, ref);
 	struct xpmem_seg *seg = att->permit->seg;
 	struct xpmem_ctx *ctx = att->ctx;
+	bool registered = att->registered;
 
 	if (att->linked) {
 		mutex_lock(&seg->lock);
 		list_del(&att->seg_node);
 		list_del(&att->permit_node);
+		/* xpmem_att_kill() may have removed the notifier already. */
+		registered = att->registered;
 		mutex_unlock(&seg->lock);
 	}
 	/* Waits for a running invalidation; none runs afterwards. */
-	if (att->registered)
+	if (registered) {
 		mmu_interval_notifier_remove(&att->notifier);
+		atomic_long_dec(&xpmem_nr_notifiers);
+	}
 
 	/*
 	 * Last: the pgoff range may be reused once nr_mapped drops to zero
@@ -107,16 +113,24 @@ void xpmem_att_zap(struct xpmem_att *att, unsigned long first,
 }
 
 /**
- * xpmem_att_kill() - make an attachment dead and zap all its entries
- * @att: the attachment
+ * xpmem_att_kill() - make an attachment dead, zap its entries, and take
+ *	it out of the owner's notifier tree
+ * @att: the attachment (on the segment's list)
  *
- * Called under the segment's lock by REMOVE and RELEASE. Later faults in
- * the window raise SIGBUS; the VMA stays until unmapped.
+ * Called by REMOVE, RELEASE and the release of the owner's context.
+ * Later faults in the window raise SIGBUS; the VMA stays until unmapped,
+ * but nothing of it weighs on the owner any more: a dead attachment has
+ * no entries to zap, so its notifier would only cost the owner's
+ * invalidations (and make the OOM reaper skip the range).
+ *
+ * Context: process context; the segment's lock held. Waits for the
+ * owner's invalidation in progress, if any (which never takes seg->lock).
  */
 void xpmem_att_kill(struct xpmem_att *att)
 {
 	bool mapped;
 
+	lockdep_assert_held(&att->permit->seg->lock);
 	mutex_lock(&att->lock);
 	att->dead = true;
 	mapped = att->mapped;
@@ -124,6 +138,12 @@ void xpmem_att_kill(struct xpmem_att *att)
 
 	if (mapped)
 		xpmem_att_zap(att, 0, att->npages);
+	/* Faults check att->dead under the locks the zap took: none maps. */
+	if (att->registered) {
+		mmu_interval_notifier_remove(&att->notifier);
+		att->registered = false;
+		atomic_long_dec(&xpmem_nr_notifiers);
+	}
 }
 
 /**
@@ -299,6 +319,7 @@ int xpmem_cmd_attach(struct xpmem_ctx *ctx,
 	if (ret)
 		goto err_att;
 	att->registered = true;
+	atomic_long_inc(&xpmem_nr_notifiers);
 
 	mutex_lock(&seg->lock);
 	if (seg->removed || permit->released) {

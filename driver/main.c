@@ -52,6 +52,7 @@ atomic_long_t xpmem_nr_ctxs = ATOMIC_LONG_INIT(0);
 atomic_long_t xpmem_nr_segs = ATOMIC_LONG_INIT(0);
 atomic_long_t xpmem_nr_permits = ATOMIC_LONG_INIT(0);
 atomic_long_t xpmem_nr_atts = ATOMIC_LONG_INIT(0);
+atomic_long_t xpmem_nr_notifiers = ATOMIC_LONG_INIT(0);
 atomic_long_t xpmem_nr_pmd_maps = ATOMIC_LONG_INIT(0);
 
 unsigned int xpmem_fault_pages = 64;
@@ -220,6 +221,8 @@ static int xpmem_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "segments %ld\n", atomic_long_read(&xpmem_nr_segs));
 	seq_printf(m, "permits %ld\n", atomic_long_read(&xpmem_nr_permits));
 	seq_printf(m, "attachments %ld\n", atomic_long_read(&xpmem_nr_atts));
+	seq_printf(m, "notifiers %ld\n",
+		   atomic_long_read(&xpmem_nr_notifiers));
 	seq_printf(m, "pmd_mappings %ld\n",
 		   atomic_long_read(&xpmem_nr_pmd_maps));
 	return 0;

@@ -113,11 +113,22 @@ static bool xpmem_invalidate(struct mmu_interval_notifier *mni,
 	bool mapped;
 
 	/*
-	 * Only the OOM reaper calls us non-blockable; zapping needs the
-	 * context's i_mmap_rwsem, so let it skip this range.
+	 * Only the OOM reaper calls us non-blockable. Zapping needs the
+	 * context's i_mmap_rwsem, so the reaper must skip a range we may
+	 * have entries of; but an attachment that has no VMA yet has none,
+	 * and no fault can give it one before this invalidation ends
+	 * (mmu_interval_read_begin() waits for it). Dead attachments have
+	 * left the tree (xpmem_att_kill()).
 	 */
-	if (!mmu_notifier_range_blockable(range))
-		return false;
+	if (!mmu_notifier_range_blockable(range)) {
+		if (!mutex_trylock(&att->lock))
+			return false;
+		mapped = att->mapped;
+		if (!mapped)
+			mmu_interval_set_seq(mni, cur_seq);
+		mutex_unlock(&att->lock);
+		return !mapped;
+	}
 
 	/* Nested in our own zap: over an attachment VMA, nothing to do. */
 	if (xpmem_zapping())

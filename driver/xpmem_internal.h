@@ -189,6 +189,8 @@ extern atomic_long_t xpmem_nr_ctxs;
 extern atomic_long_t xpmem_nr_segs;
 extern atomic_long_t xpmem_nr_permits;
 extern atomic_long_t xpmem_nr_atts;
+/* Interval notifiers of attachments on owners' mms (attach.c). */
+extern atomic_long_t xpmem_nr_notifiers;
 /* 2 MiB entries inserted since the module was loaded (fault.c). */
 extern atomic_long_t xpmem_nr_pmd_maps;
 
