@@ -286,7 +286,7 @@ int xpmem_cmd_attach(struct xpmem_ctx *ctx,
 	len = last - first;
 
 	ret = -ENOMEM;
-	att = kzalloc(sizeof(*att), GFP_KERNEL);
+	att = kzalloc(sizeof(*att), GFP_KERNEL_ACCOUNT);
 	if (!att)
 		goto err_permit;
 	kref_init(&att->ref);

@@ -100,7 +100,7 @@ static int xpmem_open(struct inode *inode, struct file *file)
 	if (!current->mm)
 		return -EINVAL;
 
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return -ENOMEM;
 
@@ -115,7 +115,7 @@ static int xpmem_open(struct inode *inode, struct file *file)
 	mutex_init(&ctx->lock);
 	mutex_init(&ctx->attach_mutex);
 	INIT_LIST_HEAD(&ctx->segs);
-	xa_init_flags(&ctx->permits, XA_FLAGS_ALLOC1);
+	xa_init_flags(&ctx->permits, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	ctx->inode = ctx_inode;
 	ctx->file = file;
 	ctx->mm = current->mm;

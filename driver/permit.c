@@ -138,7 +138,7 @@ int xpmem_cmd_get(struct xpmem_ctx *ctx, struct xpmem_cmd_get __user *uarg)
 	if (ret)
 		goto err_seg;
 
-	permit = kzalloc(sizeof(*permit), GFP_KERNEL);
+	permit = kzalloc(sizeof(*permit), GFP_KERNEL_ACCOUNT);
 	if (!permit) {
 		ret = -ENOMEM;
 		goto err_seg;
@@ -152,7 +152,8 @@ int xpmem_cmd_get(struct xpmem_ctx *ctx, struct xpmem_cmd_get __user *uarg)
 	kref_get(&permit->ref);
 
 	ret = xa_alloc_cyclic(&ctx->permits, &permit->apid, permit,
-			      XA_LIMIT(1, INT_MAX), &ctx->next_apid, GFP_KERNEL);
+			      XA_LIMIT(1, INT_MAX), &ctx->next_apid,
+			      GFP_KERNEL_ACCOUNT);
 	if (ret < 0) {
 		xpmem_permit_put(permit);	/* the table's reference */
 		ret = ret == -EBUSY ? -ENOSPC : ret;

@@ -34,7 +34,8 @@
 
 #include "xpmem_internal.h"
 
-static DEFINE_XARRAY_ALLOC1(xpmem_segs);
+/* Charged to the memory cgroup of the process whose MAKE grows it. */
+static DEFINE_XARRAY_FLAGS(xpmem_segs, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 static u32 xpmem_next_segid;
 
 /**
@@ -154,7 +155,7 @@ int xpmem_cmd_make(struct xpmem_ctx *ctx, struct xpmem_cmd_make __user *uarg)
 		size = args.size;
 	}
 
-	seg = kzalloc(sizeof(*seg), GFP_KERNEL);
+	seg = kzalloc(sizeof(*seg), GFP_KERNEL_ACCOUNT);
 	if (!seg)
 		return -ENOMEM;
 	kref_init(&seg->ref);
@@ -181,7 +182,7 @@ int xpmem_cmd_make(struct xpmem_ctx *ctx, struct xpmem_cmd_make __user *uarg)
 
 	ret = xa_alloc_cyclic(&xpmem_segs, &seg->segid, seg,
 			      XA_LIMIT(1, INT_MAX), &xpmem_next_segid,
-			      GFP_KERNEL);
+			      GFP_KERNEL_ACCOUNT);
 	if (ret < 0) {
 		mutex_lock(&ctx->lock);
 		list_del(&seg->ctx_node);

@@ -8,8 +8,10 @@
 #include <grp.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -334,6 +336,32 @@ char *xt_map_thp(size_t len)
 long xt_anon_huge_kb(void)
 {
 	return xt_proc_field("/proc/self/smaps_rollup", "AnonHugePages");
+}
+
+int xt_memcg_create(const char *path)
+{
+	char buf[512] = "", file[256];
+	FILE *f;
+
+	if (access("/sys/fs/cgroup/cgroup.controllers", R_OK) != 0) {
+		mkdir("/sys/fs/cgroup", 0755);
+		if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL) != 0)
+			return 0;
+	}
+	f = fopen("/sys/fs/cgroup/cgroup.controllers", "re");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	if (!strstr(buf, "memory"))
+		return 0;
+	xt_write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+	rmdir(path);
+	if (mkdir(path, 0755) != 0 && errno != EEXIST)
+		return 0;
+	snprintf(file, sizeof(file), "%s/memory.max", path);
+	return access(file, W_OK) == 0;
 }
 
 void xt_drop_privs(uid_t uid, gid_t gid, int ngroups, const gid_t *groups)

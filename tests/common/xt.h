@@ -172,6 +172,13 @@ long xt_anon_huge_kb(void);
 /* Give up root: groups, gid, uid (all of real/effective/saved). */
 void xt_drop_privs(uid_t uid, gid_t gid, int ngroups, const gid_t *groups);
 
+/*
+ * A fresh cgroup v2 child group at path (under /sys/fs/cgroup, mounted
+ * if needed) with the memory controller: 1 if it is ready (memory.max
+ * writable), 0 if the kernel has no cgroup v2 memory controller.
+ */
+int xt_memcg_create(const char *path);
+
 /* ---- processes ---------------------------------------------------------- */
 
 /* fork(); the child gets SIGKILL when the parent dies. */

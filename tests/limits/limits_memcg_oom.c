@@ -15,38 +15,12 @@
  */
 #include "lim.h"
 
-#include <sys/mount.h>
 #include <sys/stat.h>
 
 #define CG_ROOT "/sys/fs/cgroup"
 #define CG CG_ROOT "/xpmem-oom"
 #define WINDOW (256UL * XT_MiB)
 #define LIMIT "32M"
-
-static int cg_ready(void)
-{
-	char buf[512] = "";
-	FILE *f;
-
-	if (access(CG_ROOT "/cgroup.controllers", R_OK) != 0) {
-		mkdir(CG_ROOT, 0755);
-		if (mount("cgroup2", CG_ROOT, "cgroup2", 0, NULL) != 0)
-			return 0;
-	}
-	f = fopen(CG_ROOT "/cgroup.controllers", "re");
-	if (!f)
-		return 0;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	if (!strstr(buf, "memory"))
-		return 0;
-	xt_write_file(CG_ROOT "/cgroup.subtree_control", "+memory");
-	rmdir(CG);
-	if (mkdir(CG, 0755) != 0 && errno != EEXIST)
-		return 0;
-	return access(CG "/memory.max", W_OK) == 0;
-}
 
 static long oom_kills(void)
 {
@@ -92,7 +66,7 @@ int main(void)
 	int fd, st;
 
 	xt_require_root();
-	if (!cg_ready())
+	if (!xt_memcg_create(CG))
 		xt_skip("no cgroup v2 memory controller");
 	/* this process's own context (libxpmem's) is part of the base */
 	XT_OK(xpmem_init());
