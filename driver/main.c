@@ -78,6 +78,25 @@ MODULE_PARM_DESC(huge_mappings,
 static struct vfsmount *xpmem_mnt;
 static struct dentry *xpmem_debugfs;
 
+/*
+ * The apid tags of the live contexts, to keep them unique (see
+ * xpmem_internal.h); charged to the opener's memory cgroup.
+ */
+static DEFINE_XARRAY_FLAGS(xpmem_ctx_tags, XA_FLAGS_ACCOUNT);
+
+/* Give @ctx an apid tag no other live context has. */
+static int xpmem_ctx_tag_alloc(struct xpmem_ctx *ctx)
+{
+	int ret;
+
+	do {
+		ctx->tag = xpmem_id_random_tag();
+		ret = xa_insert(&xpmem_ctx_tags, ctx->tag, ctx,
+				GFP_KERNEL_ACCOUNT);
+	} while (ret == -EBUSY);
+	return ret;
+}
+
 /* Separate class: zapping nests inside other mappings' i_mmap_rwsem. */
 static struct lock_class_key xpmem_i_mmap_key;
 
@@ -96,6 +115,7 @@ static int xpmem_open(struct inode *inode, struct file *file)
 {
 	struct xpmem_ctx *ctx;
 	struct inode *ctx_inode;
+	int ret;
 
 	if (!current->mm)
 		return -EINVAL;
@@ -103,9 +123,15 @@ static int xpmem_open(struct inode *inode, struct file *file)
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return -ENOMEM;
+	ret = xpmem_ctx_tag_alloc(ctx);
+	if (ret) {
+		kfree(ctx);
+		return ret;
+	}
 
 	ctx_inode = alloc_anon_inode(xpmem_mnt->mnt_sb);
 	if (IS_ERR(ctx_inode)) {
+		xa_erase(&xpmem_ctx_tags, ctx->tag);
 		kfree(ctx);
 		return PTR_ERR(ctx_inode);
 	}
@@ -140,6 +166,7 @@ static int xpmem_release(struct inode *inode, struct file *file)
 	WARN_ON_ONCE(atomic_long_read(&ctx->nr_mapped));
 
 	xa_destroy(&ctx->permits);
+	xa_erase(&xpmem_ctx_tags, ctx->tag);
 	iput(ctx->inode);
 	mmdrop(ctx->mm);
 	mutex_destroy(&ctx->attach_mutex);
@@ -269,6 +296,8 @@ static void __exit xpmem_exit(void)
 	mmu_notifier_synchronize();
 	kern_unmount(xpmem_mnt);
 	xpmem_segment_exit();
+	WARN_ON_ONCE(!xa_empty(&xpmem_ctx_tags));
+	xa_destroy(&xpmem_ctx_tags);
 }
 
 module_init(xpmem_init);

@@ -4,7 +4,8 @@
  *
  * GET checks the caller against the segment's owner, group and mode the
  * way System V IPC does and stores a permit in the caller's context under
- * a new apid. The apid is meaningful only in that context. RELEASE takes
+ * a new apid. The apid is meaningful only in that context (its tag is
+ * the context's, see xpmem_internal.h). RELEASE takes
  * the permit out of the context and kills the attachments made through
  * it; they stay mapped (raising SIGBUS) until unmapped or detached.
  *
@@ -54,12 +55,13 @@ void xpmem_permit_put(struct xpmem_permit *permit)
 struct xpmem_permit *xpmem_permit_lookup(struct xpmem_ctx *ctx, s64 apid)
 {
 	struct xpmem_permit *permit;
+	u32 tag, index;
 
-	if (apid <= 0 || apid > INT_MAX)
+	if (!xpmem_id_split(apid, &tag, &index) || tag != ctx->tag)
 		return NULL;
 
 	xa_lock(&ctx->permits);
-	permit = xa_load(&ctx->permits, (unsigned long)apid);
+	permit = xa_load(&ctx->permits, index);
 	if (permit)
 		kref_get(&permit->ref);
 	xa_unlock(&ctx->permits);
@@ -161,7 +163,7 @@ int xpmem_cmd_get(struct xpmem_ctx *ctx, struct xpmem_cmd_get __user *uarg)
 	}
 
 	ret = 0;
-	if (put_user((s64)permit->apid, &uarg->apid)) {
+	if (put_user(xpmem_id_make(ctx->tag, permit->apid), &uarg->apid)) {
 		/* Unless another thread released it already. */
 		if (xa_cmpxchg(&ctx->permits, permit->apid, permit, NULL,
 			       GFP_KERNEL) == permit) {
@@ -192,13 +194,14 @@ int xpmem_cmd_release(struct xpmem_ctx *ctx,
 {
 	struct xpmem_cmd_release args;
 	struct xpmem_permit *permit;
+	u32 tag, index;
 
 	if (copy_from_user(&args, uarg, sizeof(args)))
 		return -EFAULT;
-	if (args.apid <= 0 || args.apid > INT_MAX)
+	if (!xpmem_id_split(args.apid, &tag, &index) || tag != ctx->tag)
 		return -EINVAL;
 
-	permit = xa_erase(&ctx->permits, (unsigned long)args.apid);
+	permit = xa_erase(&ctx->permits, index);
 	if (!permit)
 		return -EINVAL;
 

@@ -30,6 +30,7 @@
 #include <linux/cred.h>
 #include <linux/user_namespace.h>
 #include <linux/overflow.h>
+#include <linux/random.h>
 #include <linux/uaccess.h>
 
 #include "xpmem_internal.h"
@@ -37,6 +38,16 @@
 /* Charged to the memory cgroup of the process whose MAKE grows it. */
 static DEFINE_XARRAY_FLAGS(xpmem_segs, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 static u32 xpmem_next_segid;
+
+/**
+ * xpmem_id_random_tag() - a random tag for an id
+ *
+ * Return: a value in 1..INT_MAX.
+ */
+u32 xpmem_id_random_tag(void)
+{
+	return get_random_u32() % INT_MAX + 1;
+}
 
 /**
  * xpmem_segment_init() - set up the segment table
@@ -92,14 +103,17 @@ void xpmem_seg_put(struct xpmem_seg *seg)
 struct xpmem_seg *xpmem_seg_lookup(s64 segid)
 {
 	struct xpmem_seg *seg;
+	u32 tag, index;
 
-	if (segid <= 0 || segid > INT_MAX)
+	if (!xpmem_id_split(segid, &tag, &index))
 		return NULL;
 
 	xa_lock(&xpmem_segs);
-	seg = xa_load(&xpmem_segs, (unsigned long)segid);
-	if (seg)
+	seg = xa_load(&xpmem_segs, index);
+	if (seg && seg->tag == tag)
 		kref_get(&seg->ref);
+	else
+		seg = NULL;
 	xa_unlock(&xpmem_segs);
 	return seg;
 }
@@ -159,6 +173,7 @@ int xpmem_cmd_make(struct xpmem_ctx *ctx, struct xpmem_cmd_make __user *uarg)
 	if (!seg)
 		return -ENOMEM;
 	kref_init(&seg->ref);
+	seg->tag = xpmem_id_random_tag();
 	mutex_init(&seg->lock);
 	INIT_LIST_HEAD(&seg->atts);
 	INIT_LIST_HEAD(&seg->ctx_node);
@@ -193,7 +208,7 @@ int xpmem_cmd_make(struct xpmem_ctx *ctx, struct xpmem_cmd_make __user *uarg)
 	}
 
 	ret = 0;
-	if (put_user((s64)seg->segid, &uarg->segid)) {
+	if (put_user(xpmem_id_make(seg->tag, seg->segid), &uarg->segid)) {
 		bool mine;
 
 		mutex_lock(&ctx->lock);

@@ -35,10 +35,39 @@
 #include <linux/mmu_notifier.h>
 #include <linux/uidgid.h>
 #include <linux/atomic.h>
+#include <linux/kernel.h>
 
 #include <xpmem/xpmem_uapi.h>
 
 #include "compat.h"
+
+/*
+ * Ids handed to user space (segids, apids) are positive 64-bit values:
+ * bits 0-30 are the index of the object in its table (1..INT_MAX), bits
+ * 32-62 a tag in 1..INT_MAX. A segid's tag is drawn at random for its
+ * segment, so that live segids cannot be enumerated by counting; an
+ * apid's tag is its context's, unique among live contexts, so that an
+ * apid names nothing in any other process, whatever its index. An id
+ * whose tag does not match is treated as one that never existed.
+ */
+#define XPMEM_ID_TAG_SHIFT	32
+
+static inline s64 xpmem_id_make(u32 tag, u32 index)
+{
+	return (s64)tag << XPMEM_ID_TAG_SHIFT | index;
+}
+
+static inline bool xpmem_id_split(s64 id, u32 *tag, u32 *index)
+{
+	u64 v = id;
+
+	*index = lower_32_bits(v);
+	*tag = upper_32_bits(v);
+	return id > 0 && *index && *index <= INT_MAX && *tag &&
+	       *tag <= INT_MAX;
+}
+
+u32 xpmem_id_random_tag(void);
 
 struct file;
 struct inode;
@@ -52,8 +81,9 @@ struct xpmem_att;
  * @file: the open file (not refcounted: the context lives inside it)
  * @lock: protects @segs
  * @segs: segments made through this context (struct xpmem_seg.ctx_node)
- * @permits: apid -> struct xpmem_permit
+ * @permits: apid index -> struct xpmem_permit
  * @next_apid: cyclic allocation cursor of @permits
+ * @tag: the tag of this context's apids (unique among live contexts)
  * @attach_mutex: serialises ATTACH and guards @pending and @next_pgoff
  * @pending: the attachment whose VMA vm_mmap() is creating right now
  * @pending_task: the thread running that vm_mmap()
@@ -70,6 +100,7 @@ struct xpmem_ctx {
 	struct list_head segs;
 	struct xarray permits;
 	u32 next_apid;
+	u32 tag;
 
 	struct mutex attach_mutex;	/* see main.c */
 	struct xpmem_att *pending;
@@ -82,7 +113,8 @@ struct xpmem_ctx {
 /**
  * struct xpmem_seg - an exported range of the owner's address space
  * @ref: references (segid table while live, permits)
- * @segid: the id handed out by MAKE
+ * @segid: the table index of the segment
+ * @tag: the random tag of its segid
  * @vaddr: start of the range in the owner's mm (page aligned)
  * @size: size of the range (page aligned, non-zero)
  * @mode: permission bits within 0777
@@ -99,6 +131,7 @@ struct xpmem_ctx {
 struct xpmem_seg {
 	struct kref ref;
 	u32 segid;
+	u32 tag;
 	unsigned long vaddr;
 	unsigned long size;
 	umode_t mode;
@@ -117,7 +150,7 @@ struct xpmem_seg {
 /**
  * struct xpmem_permit - the result of GET, valid in one context
  * @ref: references (apid table until RELEASE, attachments)
- * @apid: the id handed out by GET
+ * @apid: the index of the permit in its context's table
  * @seg: the segment (a reference is held)
  * @writable: XPMEM_RDWR was asked for and granted
  * @released: RELEASE has run (protected by seg->lock)

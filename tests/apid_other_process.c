@@ -3,7 +3,10 @@
  * An apid is usable only by the process that got it: another process
  * (a child of the getter, a sibling) that passes it to its own
  * xpmem_attach or xpmem_release fails, and the getter's permit still
- * works afterwards.
+ * works afterwards. That holds also for a process that has permits of
+ * its own, got in the same order (so with the same per-process index):
+ * the foreign apid never names one of them, and its own attachment made
+ * through its own permit is untouched by the failed calls.
  */
 #include "xt.h"
 
@@ -48,16 +51,24 @@ int main(void)
 
 	xt_run(try_use, NULL);
 
-	/* a child that also got its own permit (so it has a context) */
+	/*
+	 * A child that got its own permit (so it has a context, and its
+	 * first permit, like ours): the ids must differ, ours must fail
+	 * there, and the child's own attachment must survive the attempt.
+	 */
 	pid_t pid = xt_fork();
 	if (pid == 0) {
 		xpmem_apid_t mine = xt_get(s, XPMEM_RDWR);
-		if (mine == apid) {
-			/* ids may be per process: then this one is ours */
-			xt_info("child got the same apid value; not checked");
-			return 0;
-		}
-		return try_use(NULL);
+		char *q = xt_attach(mine, 0, ps, NULL);
+
+		xt_info("child's own apid 0x%llx", (unsigned long long)mine);
+		XT_ASSERT_MSG(mine != apid, "two processes got the same apid "
+			      "0x%llx", (unsigned long long)apid);
+		try_use(NULL);
+		XT_ASSERT_PATTERN(q, ps, 6, 0);
+		xt_detach(q);
+		xt_release(mine);
+		return 0;
 	}
 	xt_wait_ok(pid);
 
