@@ -107,10 +107,11 @@ static void xpmem_permit_kill(struct xpmem_permit *permit)
  * @ctx: the caller's context (bound to current->mm)
  * @uarg: user pointer to struct xpmem_cmd_get
  *
- * permit_type and permit_value are ignored, as by the earlier modules'
- * clients.
+ * permit_type must be XPMEM_PERMIT_MODE, as for MAKE; permit_value is
+ * ignored (clients pass NULL, 0600 or 0666 there).
  *
- * Return: 0 with the apid written back, -EINVAL for bad flags, -ENOENT
+ * Return: 0 with the apid written back, -EINVAL for bad flags or permit
+ * type, -ENOENT
  * for a segment that is not live (removed, or its owner has exited),
  * -EACCES when the mode does not allow the access, or another negative
  * errno.
@@ -125,6 +126,8 @@ int xpmem_cmd_get(struct xpmem_ctx *ctx, struct xpmem_cmd_get __user *uarg)
 	if (copy_from_user(&args, uarg, sizeof(args)))
 		return -EFAULT;
 	if (args.flags != XPMEM_RDONLY && args.flags != XPMEM_RDWR)
+		return -EINVAL;
+	if (args.permit_type != XPMEM_PERMIT_MODE)
 		return -EINVAL;
 
 	seg = xpmem_seg_lookup(args.segid);

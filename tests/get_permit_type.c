@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The permit type and value given to GET are ignored: NULL, 0600, 0666
- * or garbage all give a working permit, through the library and the raw
- * ioctl (where the library would send 0).
+ * The permit value given to GET is ignored: NULL, 0600, 0666 or garbage
+ * all give a working permit, through the library and the raw ioctl
+ * (where the library would send 0). The permit type is checked, as MAKE
+ * checks it: anything but XPMEM_PERMIT_MODE fails with EINVAL, through
+ * the library and the raw ioctl, and gives no permit.
  */
 #include "xt.h"
 
@@ -35,8 +37,10 @@ int main(void)
 	struct xpmem_cmd_get g;
 	static const struct { int type; uint64_t value; } raw[] = {
 		{ XPMEM_PERMIT_MODE, 0 }, { XPMEM_PERMIT_MODE, 0666 },
-		{ 0, 0 }, { 7, 0x1234567890ULL }, { -1, ~0ULL },
+		{ XPMEM_PERMIT_MODE, 0x1234567890ULL },
+		{ XPMEM_PERMIT_MODE, ~0ULL },
 	};
+	static const int bad_types[] = { 0, 2, 7, -1, 0x10001 };
 	for (i = 0; i < sizeof(raw) / sizeof(raw[0]); i++) {
 		memset(&g, 0, sizeof(g));
 		g.segid = s;
@@ -50,6 +54,16 @@ int main(void)
 		XT_ASSERT_GT(g.apid, 0);
 		struct xpmem_cmd_release r = { g.apid };
 		XT_OK(ioctl(dev, XPMEM_CMD_RELEASE, &r));
+	}
+	for (i = 0; i < sizeof(bad_types) / sizeof(bad_types[0]); i++) {
+		memset(&g, 0, sizeof(g));
+		g.segid = s;
+		g.flags = XPMEM_RDWR;
+		g.permit_type = bad_types[i];
+		g.apid = -5;
+		XT_ERR(ioctl(dev, XPMEM_CMD_GET, &g), EINVAL);
+		XT_ASSERT_EQ(g.apid, -5);
+		XT_ERR(xpmem_get(s, XPMEM_RDWR, bad_types[i], NULL), EINVAL);
 	}
 	close(dev);
 	xt_owner_stop(&o);

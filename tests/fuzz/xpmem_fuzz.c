@@ -645,6 +645,8 @@ static void op_get(void)
 			FAIL("GET succeeded with a bad argument pointer (kind %d)", kind);
 		if (m.flags != XPMEM_RDWR && m.flags != XPMEM_RDONLY)
 			FAIL("GET accepted flags %d", m.flags);
+		if (m.permit_type != XPMEM_PERMIT_MODE)
+			FAIL("GET accepted permit type %d", m.permit_type);
 		if (pool_has(&freed_segs, m.segid))
 			FAIL("GET of removed segid %" PRId64 " succeeded",
 			     (int64_t)m.segid);
