@@ -23,9 +23,11 @@
 #     $XPMEM_CACHE/fresh/archives for the next run) and a copy of the
 #     host's package lists;
 #   - $XPMEM_CACHE of the host (build roots, debootstrap debs, debug
-#     kernel) is bind-mounted as the copy's ~/.cache/xpmem, except dkms/:
-#     the DKMS state starts empty, so the xpmem-dkms package is built and
-#     installed as on a fresh machine (the step issue 13 was about).
+#     kernel) is the copy's ~/.cache/xpmem, under an overlay so that the
+#     host's stays as it is (the root of 6.1, the demo's kernel, is created
+#     there first if missing), except dkms/: the DKMS state starts empty,
+#     so the xpmem-dkms package is built and installed as on a fresh
+#     machine (the step issue 13 was about).
 # Inside the copy: /proc, /sys, /dev, the host's resolv.conf; the guest runs
 # under TCG.  All mounts live in a private mount namespace.
 #
@@ -112,17 +114,16 @@ inner() {
     find /var/lib/apt/lists -maxdepth 1 -type f -name '*_dists_*' \
         -exec cp -p -t "$m/var/lib/apt/lists/" {} + 2> /dev/null || true
 
-    # ~/.cache/xpmem: the host's cache, a DKMS state of its own.
+    # ~/.cache/xpmem: the host's cache under an overlay (what the command
+    # writes there, e.g. a Kbuild build in a root, stays in the run), with
+    # an empty DKMS state on a plain directory (the bed's own overlay needs
+    # an upper layer that is no overlay) and without this test's own files.
     c=$m/root/.cache/xpmem
+    mkdir -p "$c" "$run/cache-upper" "$run/cache-work"
+    mount -t overlay overlay -o "lowerdir=$cache,upperdir=$run/cache-upper,workdir=$run/cache-work" "$c"
     mkdir -p "$c/dkms"
     mount --bind "$run/dkms" "$c/dkms"
-    local e
-    for e in "$cache"/* "$cache"/.[!.]*; do
-        [ -e "$e" ] || continue
-        case ${e##*/} in fresh|dkms) continue ;; esac
-        if [ -d "$e" ]; then mkdir -p "$c/${e##*/}"; else touch "$c/${e##*/}"; fi
-        mount --bind "$e" "$c/${e##*/}"
-    done
+    mount -t tmpfs -o size=1m tmpfs "$c/fresh"
 
     mkdir -p "$m/root/xpmem"
     mount --bind "$run/src/xpmem" "$m/root/xpmem"
@@ -185,6 +186,11 @@ readme_command() {
 }
 cmd=$(readme_command) || die "README.md: no \`\`\`sh block under \"## Quick start\""
 [ -n "$cmd" ] || die "README.md: the first \`\`\`sh block under \"## Quick start\" is empty"
+
+# --- the build root of the demo's kernel, cached on the host --------------
+# The command sees $XPMEM_CACHE read-only (under an overlay): a root it had
+# to create would be lost after the run.  demo.sh boots 6.1 by default.
+"$VM_DIR/mkroot.sh" 6.1 || die "cannot create the build root of 6.1 (tests/vm/mkroot.sh 6.1)"
 
 # --- the cached minbase root ---------------------------------------------
 mirror=$(xpmem_mirror) || skip "no Debian mirror for debootstrap (host apt sources or XPMEM_MIRROR)"
