@@ -27,6 +27,7 @@ for a in "$@"; do
 done
 [ ${#names[@]} -gt 0 ] || die "usage: $0 [--force] <kernel-name>... | --all"
 [ "$(id -u)" = 0 ] || die "must run as root (debootstrap, chroot)"
+"$SRC_DIR/.ci/deps.sh" testbed >&2 || die "cannot install the test bed's packages (.ci/deps.sh testbed)"
 
 cache=$(xpmem_cache)
 mkdir -p "$cache/roots" "$cache/debs"

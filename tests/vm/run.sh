@@ -51,6 +51,9 @@ if [ -z "$lbase" ]; then
     fi
 fi
 mkdir -p "$lbase"; lbase=$(cd "$lbase" && pwd)
+# The test bed's packages (QEMU, debootstrap, busybox-static, cpio, ...),
+# installed when missing.
+"$SRC_DIR/.ci/deps.sh" testbed >&2 || die "the test bed's packages are missing (.ci/deps.sh testbed, as root)"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (apt-get install qemu-system-x86)"
 
 SPLAT_RE='BUG:|WARNING:|Oops|general protection fault|KASAN|UBSAN|possible circular locking|inconsistent lock state|suspicious RCU usage|possible recursive locking|INFO: task .* blocked|soft lockup|hard LOCKUP|self-detected stall|detected stalls|rcu: INFO|unreferenced object|suspected memory leak|Kernel panic|kernel BUG|Unable to handle kernel|stack-protector|list_add corruption|list_del corruption'
