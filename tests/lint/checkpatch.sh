@@ -3,7 +3,10 @@
 # The kernel's checkpatch.pl --strict on the driver and the UAPI header
 # (CTest lint.checkpatch, label lint).
 #
-#   tests/lint/checkpatch.sh [file...]     default: driver/*.[ch], include/uapi/**/*.h
+#   tests/lint/checkpatch.sh [file...]
+#
+# Default: the C sources and headers of driver/ and include/uapi/ that git
+# tracks or would add (not build products such as driver/*.mod.c).
 #
 # checkpatch.pl, spelling.txt and const_structs.checkpatch come from
 # Debian's linux-source-6.1 (/usr/src/linux-source-6.1.tar.xz, .ci/deps.sh
@@ -43,7 +46,12 @@ echo "checkpatch: $pkg $ver, cache key $ver ($dir)"
 
 cd "$top"
 if [ $# -eq 0 ]; then
-    mapfile -t files < <(find driver include/uapi -type f -name '*.[ch]' | LC_ALL=C sort)
+    if git rev-parse --git-dir >/dev/null 2>&1; then
+        mapfile -t files < <(git ls-files -c -o --exclude-standard -- 'driver/*.[ch]' 'include/uapi/*.[ch]' |
+                             while read -r f; do [ -f "$f" ] && echo "$f"; done | LC_ALL=C sort -u)
+    else
+        mapfile -t files < <(find driver include/uapi -type f -name '*.[ch]' ! -name '*.mod.c' | LC_ALL=C sort)
+    fi
 else
     files=("$@")
 fi
