@@ -14,10 +14,11 @@
 #   src_version <srcpkg>     the suite's version of a source package
 #   time_it <var> <cmd...>   run a command, store its wall time (s) in <var>
 # and the skeleton of the client build scripts (*-build.sh):
-#   client_args "$@"         -f (FORCE=1) and -h; JOBS (make -j, 2 at most)
+#   client_args "$@"         -f (FORCE=1), -p (PRINT=1) and -h; JOBS (make -j, 2 at most)
 #   client_init              libxpmem built; ABI key (ABI), cache dir (CDIR)
 #   client_version <srcpkg>  the suite's version: DVER (Debian), VER (upstream)
-#   client_cached <prefix>   unless -f: print PREFIX= and exit if it is built
+#   client_cached <prefix>   unless -f: print PREFIX= and exit if it is built;
+#                            with -p exit 1 if it is not (nothing is built)
 #   client_fetch <srcpkg> <work>  fresh <work>, LOGF, SRCDIR, libxpmem in XP
 #   client_step <var> <what> <dir> <command...>  a niced build step
 #   client_finish <prefix> <dest> <key=value...>  install, build-info.txt
@@ -145,9 +146,9 @@ client_usage() { awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { e
 
 client_args() {
     local o OPTIND=1
-    FORCE=0
-    while getopts fh o; do
-        case $o in f) FORCE=1 ;; *) client_usage; exit 2 ;; esac
+    FORCE=0 PRINT=0
+    while getopts fph o; do
+        case $o in f) FORCE=1 ;; p) PRINT=1 ;; *) client_usage; exit 2 ;; esac
     done
     JOBS=${XPMEM_CLIENTS_JOBS:-2}
     [ "$JOBS" -le 2 ] 2>/dev/null || JOBS=2
@@ -168,6 +169,7 @@ client_version() {
 }
 
 client_cached() {
+    if [ "$PRINT" = 1 ] && [ ! -f "$1/.complete" ]; then log "not built: $1"; exit 1; fi
     [ "$FORCE" = 0 ] && [ -f "$1/.complete" ] || return 0
     log "cached: $1"
     echo "PREFIX=$1"

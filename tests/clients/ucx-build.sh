@@ -3,9 +3,11 @@
 # Build UCX from Debian's source package against this project's libxpmem,
 # with UCX's XPMEM transport switched on, and cache the installation.
 #
-#   tests/clients/ucx-build.sh [-f]
+#   tests/clients/ucx-build.sh [-f|-p]
 #
 #   -f   rebuild even if the cached installation exists
+#   -p   only print the prefix of the cached installation (its key); exit 1
+#        if there is none (.ci/run: is the clients tier warm?)
 #
 # Prints the installation prefix on stdout (last line, "PREFIX=<dir>"):
 #   ${XPMEM_CACHE:-${XDG_CACHE_HOME:-~/.cache}/xpmem}/clients/ucx-<ver>-xpmemabi<abi>
