@@ -11,6 +11,9 @@
  *  - /dev/xpmem is a character device of mode 0666
  *  - /tmp is a writable tmpfs, 2 CPUs online
  *  - XPMEM_VM_KERNEL (the kernel's name in the matrix) is in the environment
+ *  - 2 NUMA nodes, ext4 at XPMEM_VM_EXT4 (/mnt/ext4) on a virtio disk, a
+ *    swap area at XPMEM_VM_SWAP, where the kernel has NUMA / a block layer
+ *  - cgroup v2 at /sys/fs/cgroup with the memory controller for children
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +30,8 @@
 
 #define HUGETLBFS_MAGIC 0x958458f6
 #define TMPFS_MAGIC 0x01021994
+#define EXT4_MAGIC 0xef53
+#define CGROUP2_MAGIC 0x63677270
 
 static int failures;
 
@@ -123,6 +128,34 @@ int main(void)
 	CHECK(sysconf(_SC_NPROCESSORS_ONLN) == 2, "2 CPUs online");
 	const char *kname = getenv("XPMEM_VM_KERNEL");
 	CHECK(kname && *kname, "XPMEM_VM_KERNEL set (%s)", kname ? kname : "unset");
+
+	/*
+	 * The bed's second NUMA node, disks and cgroup v2, where the kernel
+	 * has them (the debug kernel has neither NUMA nor a block layer).
+	 */
+	if (access("/sys/devices/system/node", F_OK) == 0)
+		CHECK(access("/sys/devices/system/node/node1", F_OK) == 0 &&
+		      access("/sys/devices/system/node/node2", F_OK) != 0,
+		      "2 NUMA nodes");
+	else
+		printf("--   no NUMA in this kernel: one node\n");
+	const char *ext4 = getenv("XPMEM_VM_EXT4"), *swp = getenv("XPMEM_VM_SWAP");
+	if (access("/sys/block", F_OK) == 0) {
+		CHECK(ext4 && !strcmp(ext4, "/mnt/ext4") &&
+		      statfs(ext4, &sfs) == 0 && sfs.f_type == EXT4_MAGIC &&
+		      access(ext4, W_OK) == 0,
+		      "ext4 on a virtio disk, writable, at XPMEM_VM_EXT4 (%s)",
+		      ext4 ? ext4 : "unset");
+		CHECK(swp && *swp && stat(swp, &st) == 0 && S_ISBLK(st.st_mode),
+		      "swap area (not enabled) at XPMEM_VM_SWAP (%s)",
+		      swp ? swp : "unset");
+	} else {
+		printf("--   no block layer in this kernel: no ext4 disk, no swap\n");
+	}
+	CHECK(statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_MAGIC &&
+	      read_line("/sys/fs/cgroup/cgroup.subtree_control", buf, sizeof(buf)) &&
+	      strstr(buf, "memory"),
+	      "cgroup v2 at /sys/fs/cgroup, memory controller for children");
 
 	printf("%s: %d failure(s)\n", failures ? "FAIL" : "PASS", failures);
 	return failures ? 1 : 0;

@@ -67,6 +67,40 @@ chown 0:0 /data/ro-file && chmod 0444 /data/ro-file
 mount -o remount,ro /data
 chmod 0755 / /tests /usr /usr/lib 2>/dev/null
 
+# cgroup v2, with the memory controller for child groups.
+mkdir -p /sys/fs/cgroup
+mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null &&
+    echo +memory > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
+# Two NUMA nodes (run.sh): no automatic NUMA balancing, which would move
+# and protect every test's pages behind its back at random times.
+[ -w /proc/sys/kernel/numa_balancing ] && echo 0 > /proc/sys/kernel/numa_balancing
+# The disks (run.sh): the virtio-blk disk of serial xpmem-ext4, an ext4 file
+# system, mounted on /mnt/ext4 (mode 1777); the one of serial xpmem-swap, a
+# swap area left off (tests swapon/swapoff it themselves). Their modules
+# first, where the kernel has them as modules. Tests find them in
+# XPMEM_VM_EXT4 and XPMEM_VM_SWAP (empty: not there, e.g. on debug).
+XPMEM_VM_EXT4='' XPMEM_VM_SWAP=''
+if [ -f /usr/lib/xpmem-guest-modules/order ]; then
+    while read -r m; do
+        insmod "/usr/lib/xpmem-guest-modules/$m" || say "@@XPMEM-INFO insmod $m failed"
+    done < /usr/lib/xpmem-guest-modules/order
+fi
+i=0; while [ ! -e /sys/block/vdb ] && [ -d /sys/bus/virtio ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+for b in /sys/block/vd*; do
+    [ -e "$b/serial" ] || continue
+    case $(cat "$b/serial") in
+    xpmem-ext4)
+        mkdir -p /mnt/ext4
+        if mount -t ext4 "/dev/${b##*/}" /mnt/ext4; then
+            chmod 1777 /mnt/ext4; XPMEM_VM_EXT4=/mnt/ext4
+        fi ;;
+    xpmem-swap) XPMEM_VM_SWAP=/dev/${b##*/} ;;
+    esac
+done
+export XPMEM_VM_EXT4 XPMEM_VM_SWAP
+nn=0; for b in /sys/devices/system/node/node[0-9]*; do [ -d "$b" ] && nn=$((nn+1)); done
+say "@@XPMEM-BED up $(uptime_s) numa-nodes $nn ext4 ${XPMEM_VM_EXT4:-none} swap ${XPMEM_VM_SWAP:-none} cgroup2 $(cat /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || echo none)"
+
 passed=0; failed=0; skipped=0; splat_any=0
 check_kmsg boot && splat_any=1
 

@@ -3,6 +3,10 @@
 # Pack the initramfs of the xpmem test guest.
 #
 #   mkinitramfs.sh -m xpmem.ko -g <guest-dir> -o <out.cpio.gz> [-r <runlist>]
+#                  [-k <modules-dir>]
+#
+# -k: kernel modules for the guest's disks (guest-modules.sh: *.ko and
+# "order"), packed into /usr/lib/xpmem-guest-modules for /init to insmod.
 #
 # <guest-dir> holds the test executables and "runlist" (lines "<name> <secs>",
 # run in that order), and optionally sbin/: programs the tests run (e.g.
@@ -13,10 +17,11 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-ko='' gdir='' out='' rl=''
-while getopts m:g:o:r: o; do
+ko='' gdir='' out='' rl='' kmods=''
+while getopts m:g:o:r:k: o; do
     case $o in
     m) ko=$OPTARG ;; g) gdir=$OPTARG ;; o) out=$OPTARG ;; r) rl=$OPTARG ;;
+    k) kmods=$OPTARG ;;
     *) die "usage: $0 -m xpmem.ko -g guest-dir -o out.cpio.gz" ;;
     esac
 done
@@ -39,6 +44,14 @@ for a in $("$bb" --list); do
 done
 install -m 0755 "$VM_DIR/guest-init.sh" "$st/init"
 cp "$ko" "$st/xpmem.ko"
+if [ -n "$kmods" ]; then
+    [ -f "$kmods/order" ] || die "no $kmods/order"
+    mkdir -p "$st/usr/lib/xpmem-guest-modules"
+    while read -r m; do
+        cp "$kmods/$m" "$st/usr/lib/xpmem-guest-modules/$m"
+    done < "$kmods/order"
+    cp "$kmods/order" "$st/usr/lib/xpmem-guest-modules/order"
+fi
 
 # /data/ro-file source: 1 MiB, byte i = (i*7+3) & 0xff.
 perl -e 'print pack("C*", map { ($_ * 7 + 3) & 0xff } 0 .. 1048575)' > "$st/ro-file.src"

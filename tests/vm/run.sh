@@ -171,9 +171,21 @@ run_kernel() {
     else
         ko=$("$VM_DIR/build-module.sh" "$k" "$ldir/module") || { log "$k: module build failed, log: $ldir/module/module-build.log"; return 1; }
     fi
+    # The guest's disks: an ext4 file system (vda) and a swap area (vdb),
+    # made fresh for every boot; the modules to use them (none on debug,
+    # which has no block layer: its tests skip what needs them).
+    local kmods kmopt=()
+    kmods=$("$VM_DIR/guest-modules.sh" "$k") || { log "$k: guest modules failed"; return 1; }
+    [ -n "$kmods" ] && kmopt=(-k "$kmods")
+    rm -f "$ldir/ext4.img" "$ldir/swap.img"
+    truncate -s 256M "$ldir/ext4.img" "$ldir/swap.img"
+    # no orphan_file: 5.10 cannot write such a file system
+    mkfs.ext4 -q -F -O ^orphan_file -L xpmem-ext4 "$ldir/ext4.img" ||
+        { log "$k: mkfs.ext4 failed"; return 1; }
+    mkswap -L xpmem-swap "$ldir/swap.img" > /dev/null 2>&1 || { log "$k: mkswap failed"; return 1; }
     t1=$(date +%s)
     initrd="$ldir/initramfs.cpio.gz"
-    "$VM_DIR/mkinitramfs.sh" -m "$ko" -g "$gdir" -r "$rl" -o "$initrd" || { log "$k: initramfs failed"; return 1; }
+    "$VM_DIR/mkinitramfs.sh" -m "$ko" -g "$gdir" -r "$rl" -o "$initrd" "${kmopt[@]}" || { log "$k: initramfs failed"; return 1; }
 
     # Time limits: the whole boot, and silence on the console.
     local sum=0 max=0 n=0 lim
@@ -198,7 +210,15 @@ run_kernel() {
     log "$k: booting $(basename "$kimg") ($n tests, wall limit ${wall}s, idle limit ${idle}s); console: $clog"
     # --foreground: QEMU stays in our process group, so killing the runner's
     # group (ctest timeout, Ctrl-C) takes QEMU with it; the trap covers TERM.
-    timeout --foreground -k 10 "$wall" qemu-system-x86_64 -accel tcg -cpu max -m 2048 -smp 2 \
+    # Two NUMA nodes of 1 GiB, one vCPU each (page migration between
+    # nodes); the disks are virtio-blk, told apart by their serial.
+    timeout --foreground -k 10 "$wall" qemu-system-x86_64 -accel tcg -cpu max -m 2048 -smp 2,sockets=2,cores=1,threads=1 \
+        -object memory-backend-ram,id=xm0,size=1024M -object memory-backend-ram,id=xm1,size=1024M \
+        -numa node,nodeid=0,cpus=0,memdev=xm0 -numa node,nodeid=1,cpus=1,memdev=xm1 \
+        -drive if=none,id=xd0,file="$ldir/ext4.img",format=raw,cache=unsafe \
+        -device virtio-blk-pci,drive=xd0,serial=xpmem-ext4 \
+        -drive if=none,id=xd1,file="$ldir/swap.img",format=raw,cache=unsafe \
+        -device virtio-blk-pci,drive=xd1,serial=xpmem-swap \
         -nographic -no-reboot -monitor none \
         -kernel "$kimg" -initrd "$initrd" -append "$append" \
         < /dev/null > "$clog" 2>&1 &
@@ -253,6 +273,7 @@ run_kernel() {
     # The results also go to summary.txt, from which .ci/run prints a digest
     # of every failed kernel at the end of its output.
     tr -d '\r' < "$clog" > "$ldir/console.txt" 2>/dev/null
+    rm -f "$ldir/ext4.img" "$ldir/swap.img"
     {
         echo "== xpmem VM results: kernel $k ($(basename "$kimg")) =="
         analyse "$k" "$ldir/console.txt" "$rl" "$why" "$ldir/result.txt"
