@@ -15,7 +15,8 @@
 #
 # What makes it cost minutes, not a cold run:
 #   - the minbase root is cached in $XPMEM_CACHE/fresh/minbase/<suite>-
-#     <arch>-<key> (key: a hash of suite, mirror and debootstrap version);
+#     <arch>-<key> (key: a hash of suite, mirror, debootstrap version and
+#     the suite's release date in the host's package lists);
 #     every run starts from a pristine copy of it (an overlay whose upper
 #     layer is thrown away), so nothing a run installs leaks into the next;
 #   - apt in the copy gets the host's /var/cache/apt/archives (read-only,
@@ -196,7 +197,10 @@ cmd=$(readme_command) || die "README.md: no \`\`\`sh block under \"## Quick star
 mirror=$(xpmem_mirror) || skip "no Debian mirror for debootstrap (host apt sources or XPMEM_MIRROR)"
 arch=$(dpkg --print-architecture)
 dbver=$(dpkg-query -W -f '${Version}' debootstrap 2>/dev/null || echo unknown)
-key=$(printf '%s\n' "$suite" "$arch" "$mirror" "$dbver" | sha256sum | cut -c1-12)
+# The suite's release as the host's package lists know it: a point release
+# (seen once the host's apt-get update ran) gives a new minbase root.
+release=$(cat /var/lib/apt/lists/*_dists_"${suite}"_InRelease 2>/dev/null | sed -n 's/^Date: //p' | head -n 1 || true)
+key=$(printf '%s\n' "$suite" "$arch" "$mirror" "$dbver" "$release" | sha256sum | cut -c1-12)
 minbase=$fresh/minbase/$suite-$arch-$key
 mkdir -p "$fresh/minbase" "$fresh/debs" "$fresh/archives" "$fresh/runs"
 
@@ -216,13 +220,20 @@ if [ ! -f "$minbase/.xpmem-minbase" ]; then
         safe_rm "$tmp"
         skip "debootstrap of $suite from the host's mirror failed (log: $fresh/minbase/.log)"
     fi
-    printf 'suite=%s\narch=%s\ndebootstrap=%s\ncreated=%s\n' "$suite" "$arch" "$dbver" \
-        "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$tmp/.xpmem-minbase"
+    printf 'suite=%s\narch=%s\ndebootstrap=%s\nrelease=%s\ncreated=%s\n' "$suite" "$arch" \
+        "$dbver" "$release" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$tmp/.xpmem-minbase"
     mv "$tmp" "$minbase"
-    # Roots of another key (mirror or debootstrap changed) are not used again.
-    for d in "$fresh/minbase/$suite-$arch-"*; do
-        [ "$d" = "$minbase" ] || safe_rm "$d"
+    # Roots of another key are not used again, once no run may still have
+    # one as its lower layer.
+    live=0
+    for d in "$fresh"/runs/*/; do
+        [ -d "$d" ] && kill -0 "$(basename "$d")" 2> /dev/null && live=1
     done
+    if [ $live = 0 ]; then
+        for d in "$fresh/minbase/$suite-$arch-"*; do
+            [ "$d" = "$minbase" ] || safe_rm "$d"
+        done
+    fi
     log "minbase root ready in $(( $(date +%s) - t0 )) s"
 fi
 exec 9>&-
