@@ -59,6 +59,7 @@ int main(void)
 	struct xpmem_cmd_get *g = xt_map_anon(ps);
 	g->segid = good.segid;
 	g->flags = XPMEM_RDWR;
+	g->permit_type = XPMEM_PERMIT_MODE;
 	XT_OK(mprotect(g, ps, PROT_READ));
 	XT_ERR(ioctl(fd, XPMEM_CMD_GET, g), EFAULT);
 
@@ -67,6 +68,7 @@ int main(void)
 	memset(&gg, 0, sizeof(gg));
 	gg.segid = good.segid;
 	gg.flags = XPMEM_RDWR;
+	gg.permit_type = XPMEM_PERMIT_MODE;
 	XT_OK(ioctl(fd, XPMEM_CMD_GET, &gg));
 	struct xpmem_cmd_attach *at = xt_map_anon(ps);
 	at->apid = gg.apid;

@@ -27,6 +27,7 @@ int main(void)
 	struct xpmem_cmd_get g;
 	memset(&g, 0, sizeof(g));
 	g.segid = s;
+	g.permit_type = XPMEM_PERMIT_MODE;
 	g.flags = 3;
 	XT_ERR(ioctl(fd, XPMEM_CMD_GET, &g), EINVAL);
 	g.flags = XPMEM_RDONLY;

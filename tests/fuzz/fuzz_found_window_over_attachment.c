@@ -39,7 +39,8 @@ static int64_t make_all(void)
 
 static int64_t get(int64_t segid)
 {
-	struct xpmem_cmd_get g = { .segid = segid, .flags = XPMEM_RDWR };
+	struct xpmem_cmd_get g = { .segid = segid, .flags = XPMEM_RDWR,
+					  .permit_type = XPMEM_PERMIT_MODE };
 	XT_OK(ioctl(fd, XPMEM_CMD_GET, &g));
 	return g.apid;
 }

@@ -1243,7 +1243,8 @@ static void peer_start(void)
 				_exit(1);
 			PP->segid[i] = m.segid;
 		}
-		struct xpmem_cmd_get g = { .segid = PP->segid[0], .flags = XPMEM_RDWR };
+		struct xpmem_cmd_get g = { .segid = PP->segid[0], .flags = XPMEM_RDWR,
+					  .permit_type = XPMEM_PERMIT_MODE };
 		if (ioctl(pf, XPMEM_CMD_GET, &g) != 0)
 			_exit(1);
 		PP->apid = g.apid;
@@ -1317,7 +1318,8 @@ static void op_makeget(void)
 	int e;
 	if (do_ioctl(K_MAKE, XPMEM_CMD_MAKE, &m, &e) == 0) {
 		live_add(&segs, m.segid);
-		struct xpmem_cmd_get g = { .segid = m.segid, .flags = XPMEM_RDWR };
+		struct xpmem_cmd_get g = { .segid = m.segid, .flags = XPMEM_RDWR,
+					  .permit_type = XPMEM_PERMIT_MODE };
 		if (do_ioctl(K_GET, XPMEM_CMD_GET, &g, &e) == 0)
 			live_add(&apids, g.apid);
 	}

@@ -68,7 +68,8 @@ static void *worker(void *arg)
 		unsigned long gen = reopen_gen;
 		tgen[t] = gen;
 		int fd = dev_fd;
-		struct xpmem_cmd_get g = { .segid = segid, .flags = XPMEM_RDWR };
+		struct xpmem_cmd_get g = { .segid = segid, .flags = XPMEM_RDWR,
+					  .permit_type = XPMEM_PERMIT_MODE };
 		int r = lim_ioctl(fd, XPMEM_CMD_GET, &g);
 		if (r) {
 			check_errno(-r, "GET");

@@ -80,7 +80,8 @@ int main(void)
 	if (att == 0) {
 		a_fd = xt_chan_end(&c2, 1);
 		int dev = xt_open_dev();
-		struct xpmem_cmd_get g = { .segid = s, .flags = XPMEM_RDWR };
+		struct xpmem_cmd_get g = { .segid = s, .flags = XPMEM_RDWR,
+					  .permit_type = XPMEM_PERMIT_MODE };
 		XT_OK(ioctl(dev, XPMEM_CMD_GET, &g));
 		struct xpmem_cmd_attach at = { .apid = g.apid, .size = len,
 					       .fd = dev };

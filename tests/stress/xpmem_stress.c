@@ -959,6 +959,7 @@ static int a_get(struct athr *T, int s)
 	struct xpmem_cmd_get g = {
 		.segid = id,
 		.flags = rndn(&T->r, 5) == 0 ? XPMEM_RDONLY : XPMEM_RDWR,
+		.permit_type = XPMEM_PERMIT_MODE,
 	};
 	if (emulate)
 		g.apid = 1;
