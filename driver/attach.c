@@ -79,6 +79,8 @@ static void xpmem_att_free(struct kref *ref)
 	if (att->mapped)
 		atomic_long_dec_return_release(&ctx->nr_mapped);
 
+	if (att->user)
+		xpmem_user_uncharge(att->user, XPMEM_ATTACHMENTS);
 	xpmem_permit_put(att->permit);
 	mutex_destroy(&att->lock);
 	kfree(att);
@@ -250,14 +252,16 @@ unsigned long xpmem_get_unmapped_area(struct file *file, unsigned long addr,
  * non-zero wanted address must be page aligned and is used only if free.
  *
  * Return: 0, -EINVAL for a bad apid or window, -ENOENT if the segment or
- * permit is gone or its owner has exited, -EEXIST or -ENOMEM if the
- * wanted address is taken, or another negative errno.
+ * permit is gone or its owner has exited, -EPERM for a non-dumpable
+ * owner, -ENOSPC at the caller's cap of attachments, -EEXIST or -ENOMEM
+ * if the wanted address is taken, or another negative errno.
  */
 int xpmem_cmd_attach(struct xpmem_ctx *ctx,
 		     struct xpmem_cmd_attach __user *uarg)
 {
 	struct xpmem_cmd_attach args;
 	struct xpmem_permit *permit;
+	struct xpmem_user *user;
 	struct xpmem_seg *seg;
 	struct xpmem_att *att;
 	unsigned long first, last, len, addr, flags, prot;
@@ -285,10 +289,22 @@ int xpmem_cmd_attach(struct xpmem_ctx *ctx,
 	last = PAGE_ALIGN((unsigned long)end);
 	len = last - first;
 
+	/* The owner may have become non-dumpable since GET. */
+	ret = xpmem_policy_dumpable(seg);
+	if (ret)
+		goto err_permit;
+	user = xpmem_user_charge(XPMEM_ATTACHMENTS);
+	if (IS_ERR(user)) {
+		ret = PTR_ERR(user);
+		goto err_permit;
+	}
 	ret = -ENOMEM;
 	att = kzalloc(sizeof(*att), GFP_KERNEL_ACCOUNT);
-	if (!att)
+	if (!att) {
+		xpmem_user_uncharge(user, XPMEM_ATTACHMENTS);
 		goto err_permit;
+	}
+	att->user = user;
 	kref_init(&att->ref);
 	mutex_init(&att->lock);
 #ifdef XPMEM_HUGE_PMD

@@ -188,4 +188,45 @@ static inline bool xpmem_fault_needs_mmap_lock(struct vm_fault *vmf)
 #endif
 #endif
 
+/*
+ * Whether a process is dumpable (ptrace and xpmem may reach it by uid),
+ * and the user namespace CAP_SYS_PTRACE must be held in otherwise: on the
+ * mm before 7.2, on the task's exec state since. *ns gets a reference.
+ * Returns false for a process that is gone (*ns NULL).
+ */
+#if defined(HAVE_TASK_EXEC_STATE)
+#include <linux/sched/exec_state.h>
+#include <linux/sched/task.h>
+#include <linux/pid.h>
+static inline bool xpmem_owner_dumpable(struct pid *pid, struct mm_struct *mm,
+					struct user_namespace **ns)
+{
+	struct task_struct *t = get_pid_task(pid, PIDTYPE_TGID);
+	struct task_exec_state *es;
+	bool dumpable;
+
+	*ns = NULL;
+	if (!t)
+		return false;
+	rcu_read_lock();
+	es = rcu_dereference(t->exec_state);
+	dumpable = es->dumpable == TASK_DUMPABLE_OWNER;
+	*ns = get_user_ns(es->user_ns);
+	rcu_read_unlock();
+	put_task_struct(t);
+	return dumpable;
+}
+#elif defined(HAVE_MM_DUMPABLE)
+#include <linux/sched/coredump.h>
+#include <linux/user_namespace.h>
+static inline bool xpmem_owner_dumpable(struct pid *pid, struct mm_struct *mm,
+					struct user_namespace **ns)
+{
+	*ns = get_user_ns(mm->user_ns);
+	return get_dumpable(mm) == SUID_DUMP_USER;
+}
+#else
+#error "xpmem needs the dumpability of a process (mm or task exec state)"
+#endif
+
 #endif /* XPMEM_COMPAT_H */

@@ -42,6 +42,7 @@
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include <linux/lockdep.h>
+#include <linux/pid.h>
 #include <linux/uaccess.h>
 
 #include "xpmem_internal.h"
@@ -146,6 +147,7 @@ static int xpmem_open(struct inode *inode, struct file *file)
 	ctx->file = file;
 	ctx->mm = current->mm;
 	mmgrab(ctx->mm);
+	ctx->pid = get_pid(task_tgid(current));
 
 	file->f_mapping = ctx_inode->i_mapping;
 	file->private_data = ctx;
@@ -167,6 +169,7 @@ static int xpmem_release(struct inode *inode, struct file *file)
 
 	xa_destroy(&ctx->permits);
 	xa_erase(&xpmem_ctx_tags, ctx->tag);
+	put_pid(ctx->pid);
 	iput(ctx->inode);
 	mmdrop(ctx->mm);
 	mutex_destroy(&ctx->attach_mutex);
@@ -298,6 +301,7 @@ static void __exit xpmem_exit(void)
 	xpmem_segment_exit();
 	WARN_ON_ONCE(!xa_empty(&xpmem_ctx_tags));
 	xa_destroy(&xpmem_ctx_tags);
+	xpmem_policy_exit();
 }
 
 module_init(xpmem_init);

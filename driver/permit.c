@@ -2,8 +2,8 @@
 /*
  * permit.c - access permits (GET, RELEASE).
  *
- * GET checks the caller against the segment's owner, group and mode the
- * way System V IPC does and stores a permit in the caller's context under
+ * GET checks the caller against the admin's policy and the segment's
+ * mode (policy.c) and stores a permit in the caller's context under
  * a new apid. The apid is meaningful only in that context (its tag is
  * the context's, see xpmem_internal.h). RELEASE takes
  * the permit out of the context and kills the attachments made through
@@ -29,6 +29,7 @@ static void xpmem_permit_free(struct kref *ref)
 						   ref);
 
 	WARN_ON_ONCE(!list_empty(&permit->atts));
+	xpmem_user_uncharge(permit->user, XPMEM_PERMITS);
 	xpmem_seg_put(permit->seg);
 	kfree(permit);
 	atomic_long_dec(&xpmem_nr_permits);
@@ -68,27 +69,6 @@ struct xpmem_permit *xpmem_permit_lookup(struct xpmem_ctx *ctx, s64 apid)
 	return permit;
 }
 
-/* Like ipcperms(): owner, then group (supplementary too), then others. */
-static int xpmem_check_access(struct xpmem_seg *seg, bool write)
-{
-	const struct cred *cred = current_cred();
-	unsigned int want = write ? 06 : 04;
-	unsigned int granted;
-
-	if (uid_eq(cred->euid, seg->euid))
-		granted = seg->mode >> 6;
-	else if (in_group_p(seg->egid))
-		granted = seg->mode >> 3;
-	else
-		granted = seg->mode;
-
-	if ((granted & want) == want)
-		return 0;
-	if (ns_capable(seg->user_ns, CAP_IPC_OWNER))
-		return 0;
-	return -EACCES;
-}
-
 /* Take a permit out of use: no new attachment, the existing ones dead. */
 static void xpmem_permit_kill(struct xpmem_permit *permit)
 {
@@ -112,14 +92,16 @@ static void xpmem_permit_kill(struct xpmem_permit *permit)
  *
  * Return: 0 with the apid written back, -EINVAL for bad flags or permit
  * type, -ENOENT
- * for a segment that is not live (removed, or its owner has exited),
- * -EACCES when the mode does not allow the access, or another negative
- * errno.
+ * for a segment that is not live (removed, or its owner has exited) or
+ * not visible from here, -EACCES when the access policy or the mode does
+ * not allow the access, -EPERM for a non-dumpable owner, -ENOSPC at the
+ * caller's cap of permits, or another negative errno.
  */
 int xpmem_cmd_get(struct xpmem_ctx *ctx, struct xpmem_cmd_get __user *uarg)
 {
 	struct xpmem_cmd_get args;
 	struct xpmem_permit *permit;
+	struct xpmem_user *user;
 	struct xpmem_seg *seg;
 	int ret;
 
@@ -139,16 +121,23 @@ int xpmem_cmd_get(struct xpmem_ctx *ctx, struct xpmem_cmd_get __user *uarg)
 	}
 	mmput(seg->mm);
 
-	ret = xpmem_check_access(seg, args.flags == XPMEM_RDWR);
+	ret = xpmem_policy_get(seg, args.flags == XPMEM_RDWR);
 	if (ret)
 		goto err_seg;
 
+	user = xpmem_user_charge(XPMEM_PERMITS);
+	if (IS_ERR(user)) {
+		ret = PTR_ERR(user);
+		goto err_seg;
+	}
 	permit = kzalloc(sizeof(*permit), GFP_KERNEL_ACCOUNT);
 	if (!permit) {
+		xpmem_user_uncharge(user, XPMEM_PERMITS);
 		ret = -ENOMEM;
 		goto err_seg;
 	}
 	kref_init(&permit->ref);
+	permit->user = user;
 	INIT_LIST_HEAD(&permit->atts);
 	permit->seg = seg;	/* takes over the lookup's reference */
 	permit->writable = args.flags == XPMEM_RDWR;

@@ -297,6 +297,28 @@ bool xpmem_probe(struct page *page)
 }
 EOF
 
+probe HAVE_TASK_EXEC_STATE <<'EOF'
+#include <linux/sched.h>
+#include <linux/sched/exec_state.h>
+bool xpmem_probe(struct task_struct *t);
+bool xpmem_probe(struct task_struct *t)
+{
+	struct task_exec_state *es = rcu_dereference(t->exec_state);
+
+	return es->dumpable == TASK_DUMPABLE_OWNER && es->user_ns;
+}
+EOF
+
+probe HAVE_MM_DUMPABLE <<'EOF'
+#include <linux/mm_types.h>
+#include <linux/sched/coredump.h>
+bool xpmem_probe(struct mm_struct *mm);
+bool xpmem_probe(struct mm_struct *mm)
+{
+	return get_dumpable(mm) == SUID_DUMP_USER && mm->user_ns;
+}
+EOF
+
 probe HAVE_FAULT_FLAG_VMA_LOCK <<'EOF'
 #include <linux/mm.h>
 vm_fault_t xpmem_probe(struct vm_fault *vmf);

@@ -31,6 +31,7 @@
 #include <linux/user_namespace.h>
 #include <linux/overflow.h>
 #include <linux/random.h>
+#include <linux/pid.h>
 #include <linux/uaccess.h>
 
 #include "xpmem_internal.h"
@@ -75,6 +76,8 @@ static void xpmem_seg_free(struct kref *ref)
 	struct xpmem_seg *seg = container_of(ref, struct xpmem_seg, ref);
 
 	WARN_ON_ONCE(!list_empty(&seg->atts));
+	xpmem_user_uncharge(seg->user, XPMEM_SEGMENTS);
+	put_pid(seg->owner_pid);
 	mmdrop(seg->mm);
 	put_user_ns(seg->user_ns);
 	mutex_destroy(&seg->lock);
@@ -98,7 +101,7 @@ void xpmem_seg_put(struct xpmem_seg *seg)
  * @segid: the id from MAKE
  *
  * Return: the segment with a new reference, or NULL if there is no live
- * segment with that id.
+ * segment with that id that the caller may see (segid_scope, policy.c).
  */
 struct xpmem_seg *xpmem_seg_lookup(s64 segid)
 {
@@ -115,6 +118,10 @@ struct xpmem_seg *xpmem_seg_lookup(s64 segid)
 	else
 		seg = NULL;
 	xa_unlock(&xpmem_segs);
+	if (seg && !xpmem_policy_visible(seg)) {
+		xpmem_seg_put(seg);
+		seg = NULL;
+	}
 	return seg;
 }
 
@@ -149,6 +156,7 @@ int xpmem_cmd_make(struct xpmem_ctx *ctx, struct xpmem_cmd_make __user *uarg)
 	struct xpmem_cmd_make args;
 	unsigned long limit = TASK_SIZE;
 	unsigned long vaddr, size;
+	struct xpmem_user *user;
 	struct xpmem_seg *seg;
 	int ret;
 
@@ -169,10 +177,18 @@ int xpmem_cmd_make(struct xpmem_ctx *ctx, struct xpmem_cmd_make __user *uarg)
 		size = args.size;
 	}
 
+	user = xpmem_user_charge(XPMEM_SEGMENTS);
+	if (IS_ERR(user))
+		return PTR_ERR(user);
 	seg = kzalloc(sizeof(*seg), GFP_KERNEL_ACCOUNT);
-	if (!seg)
+	if (!seg) {
+		xpmem_user_uncharge(user, XPMEM_SEGMENTS);
 		return -ENOMEM;
+	}
 	kref_init(&seg->ref);
+	seg->user = user;
+	seg->ipc_ns = xpmem_ipc_ns_id();
+	seg->owner_pid = get_pid(ctx->pid);
 	seg->tag = xpmem_id_random_tag();
 	mutex_init(&seg->lock);
 	INIT_LIST_HEAD(&seg->atts);

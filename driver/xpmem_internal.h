@@ -71,8 +71,18 @@ u32 xpmem_id_random_tag(void);
 
 struct file;
 struct inode;
+struct pid;
 struct user_namespace;
 struct xpmem_att;
+struct xpmem_user;
+
+/* The objects counted per user against the caps of policy.c. */
+enum xpmem_kind {
+	XPMEM_SEGMENTS,
+	XPMEM_PERMITS,
+	XPMEM_ATTACHMENTS,
+	XPMEM_NR_KINDS,
+};
 
 /**
  * struct xpmem_ctx - the state of one open of /dev/xpmem
@@ -84,6 +94,7 @@ struct xpmem_att;
  * @permits: apid index -> struct xpmem_permit
  * @next_apid: cyclic allocation cursor of @permits
  * @tag: the tag of this context's apids (unique among live contexts)
+ * @pid: the opener's thread group (referenced), for the owner checks
  * @attach_mutex: serialises ATTACH and guards @pending and @next_pgoff
  * @pending: the attachment whose VMA vm_mmap() is creating right now
  * @pending_task: the thread running that vm_mmap()
@@ -101,6 +112,7 @@ struct xpmem_ctx {
 	struct xarray permits;
 	u32 next_apid;
 	u32 tag;
+	struct pid *pid;
 
 	struct mutex attach_mutex;	/* see main.c */
 	struct xpmem_att *pending;
@@ -121,6 +133,9 @@ struct xpmem_ctx {
  * @euid: owner's effective uid at MAKE
  * @egid: owner's effective gid at MAKE
  * @user_ns: owner's user namespace (for CAP_IPC_OWNER)
+ * @ipc_ns: inode number of the IPC namespace it was made in
+ * @owner_pid: the owner's thread group (referenced)
+ * @user: the maker's per-user counters (policy.c)
  * @mm: owner's mm (mmgrab'ed)
  * @owner: context that made it; only it may REMOVE
  * @ctx_node: entry in owner->segs (protected by owner->lock)
@@ -138,6 +153,9 @@ struct xpmem_seg {
 	kuid_t euid;
 	kgid_t egid;
 	struct user_namespace *user_ns;
+	unsigned int ipc_ns;
+	struct pid *owner_pid;
+	struct xpmem_user *user;
 	struct mm_struct *mm;
 	struct xpmem_ctx *owner;
 	struct list_head ctx_node;
@@ -153,6 +171,7 @@ struct xpmem_seg {
  * @apid: the index of the permit in its context's table
  * @seg: the segment (a reference is held)
  * @writable: XPMEM_RDWR was asked for and granted
+ * @user: the getter's per-user counters (policy.c)
  * @released: RELEASE has run (protected by seg->lock)
  * @atts: attachments made through this permit (protected by seg->lock)
  */
@@ -161,6 +180,7 @@ struct xpmem_permit {
 	u32 apid;
 	struct xpmem_seg *seg;
 	bool writable;
+	struct xpmem_user *user;
 	bool released;
 	struct list_head atts;
 };
@@ -181,6 +201,7 @@ struct xpmem_permit {
  * @src_start: first source address (page aligned)
  * @npages: number of pages of the window
  * @writable: the window may be mapped writable
+ * @user: the attacher's per-user counters (policy.c)
  * @registered: @notifier is inserted
  * @linked: on the segment's and the permit's lists
  * @vma_count: VMAs holding a reference (a failed mremap copies one)
@@ -206,6 +227,7 @@ struct xpmem_att {
 	unsigned long src_start;
 	unsigned long npages;
 	bool writable;
+	struct xpmem_user *user;
 	bool registered;
 	bool linked;
 	atomic_t vma_count;
@@ -272,6 +294,15 @@ vm_fault_t xpmem_pfn_mkwrite(struct vm_fault *vmf);
 #ifdef XPMEM_HUGE_PMD
 vm_fault_t xpmem_huge_fault(struct vm_fault *vmf, unsigned int order);
 #endif
+
+/* policy.c */
+struct xpmem_user *xpmem_user_charge(enum xpmem_kind kind);
+void xpmem_user_uncharge(struct xpmem_user *u, enum xpmem_kind kind);
+unsigned int xpmem_ipc_ns_id(void);
+bool xpmem_policy_visible(const struct xpmem_seg *seg);
+int xpmem_policy_get(const struct xpmem_seg *seg, bool write);
+int xpmem_policy_dumpable(const struct xpmem_seg *seg);
+void xpmem_policy_exit(void);
 
 /* notifier.c */
 extern const struct mmu_interval_notifier_ops xpmem_notifier_ops;

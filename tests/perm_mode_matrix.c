@@ -97,6 +97,9 @@ int main(void)
 	int fd, m, c;
 	pid_t owner;
 
+	/* The System V mode check, not the default same-user policy. */
+	xt_module_param("access_policy", "mode-bits");
+
 	xt_require_root();
 	xt_chan_init(&ch);
 	owner = xt_fork();

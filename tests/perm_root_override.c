@@ -27,6 +27,9 @@ int main(void)
 	struct xt_owner alice = { .uid = XT_ALICE };	/* two segments */
 	int fd;
 
+	/* The System V mode check, not the default same-user policy. */
+	xt_module_param("access_policy", "mode-bits");
+
 	xt_require_root();
 	if (xt_owner_fork(&alice) == 0) {
 		fd = alice.fd;

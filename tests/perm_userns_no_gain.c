@@ -26,6 +26,9 @@ int main(void)
 	int fd;
 	pid_t bob;
 
+	/* The System V mode check, not the default same-user policy. */
+	xt_module_param("access_policy", "mode-bits");
+
 	xt_require_root();
 	if (xt_owner_fork(&alice) == 0) {
 		fd = alice.fd;

@@ -27,6 +27,9 @@ int main(void)
 	pid_t bob;
 	int fd;
 
+	/* The System V mode check, not the default same-user policy. */
+	xt_module_param("access_policy", "mode-bits");
+
 	xt_require_root();
 	if (access(RO_FILE, R_OK) != 0)
 		xt_skip(RO_FILE " missing");

@@ -2,8 +2,9 @@
 /*
  * xpmem-info on a node where XPMEM works (the guest: module loaded,
  * /dev/xpmem mode 0666): exit 0, no problem reported, the module and the
- * device seen as they are, and its self-test (a child attaches the
- * parent's buffer) passes.
+ * device seen as they are, the admin policy in force printed (the
+ * defaults), and its self-test (a child attaches the parent's buffer)
+ * passes.
  */
 #include "xpmem_info_run.h"
 
@@ -21,6 +22,9 @@ int main(void)
 	XT_ASSERT_EQ(code, 0);
 	XT_OUTPUT_HAS(out, "[ OK ] loaded: xpmem is loaded");
 	XT_OUTPUT_HAS(out, "mode 0666");
+	XT_OUTPUT_HAS(out, "[INFO] policy: access_policy=same-user "
+		      "segid_scope=ipc-namespace nondumpable_needs_ptrace=Y "
+		      "max_segments_per_user=131072");
 	XT_OUTPUT_HAS(out, "[ OK ] open: /dev/xpmem opens read-write");
 	XT_OUTPUT_HAS(out, "[ OK ] attach: a child attached");
 	XT_OUTPUT_HAS(out, "0 problems");

@@ -366,6 +366,33 @@ static void check_dkms(void)
 	}
 }
 
+/* The admin policy in force (module parameters, see xpmem(7)). */
+static void report_policy(const char *S)
+{
+	static const char *const names[] = {
+		"access_policy", "segid_scope", "nondumpable_needs_ptrace",
+		"max_segments_per_user", "max_permits_per_user",
+		"max_attachments_per_user",
+	};
+	char line[512] = "", v[64], path[128];
+	size_t i, n = 0;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), SYS_MODULE "/parameters/%s", names[i]);
+		if (!read_line(path, v, sizeof(v)))
+			continue;
+		n += snprintf(line + n, sizeof(line) - n, "%s%s=%s", n ? " " : "",
+			      names[i], v);
+		if (n >= sizeof(line))
+			break;
+	}
+	if (line[0])
+		CHECK(S, "policy", ST_INFO, NULL, "%s", line);
+	else
+		CHECK(S, "policy", ST_INFO, NULL,
+		      "the loaded module has no access policy parameters (mode bits only)");
+}
+
 static void check_module(void)
 {
 	static const char *const S = "Module";
@@ -379,6 +406,7 @@ static void check_module(void)
 		read_line(SYS_MODULE "/srcversion", loaded_src, sizeof(loaded_src));
 		CHECK(S, "loaded", ST_OK, NULL, "xpmem is loaded, version %s",
 		      loaded_ver[0] ? loaded_ver : "(not reported)");
+		report_policy(S);
 	} else {
 		c = report(S, "loaded", ST_FAIL, "the xpmem module is not loaded (no %s)", SYS_MODULE);
 		set_fix(c, "run 'modprobe xpmem' as root and read 'dmesg | tail' if it fails; "

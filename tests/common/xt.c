@@ -338,6 +338,75 @@ long xt_anon_huge_kb(void)
 	return xt_proc_field("/proc/self/smaps_rollup", "AnonHugePages");
 }
 
+#define XT_PARAMS "/sys/module/xpmem/parameters/"
+#define XT_MAX_SAVED_PARAMS 8
+
+static struct {
+	char name[64];
+	char value[64];
+} xt_saved_params[XT_MAX_SAVED_PARAMS];
+static int xt_nr_saved_params;
+static pid_t xt_params_pid;
+
+int xt_module_param_get(const char *name, char *buf, size_t len)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), XT_PARAMS "%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+	return 0;
+}
+
+static void xt_restore_params(void)
+{
+	char path[128];
+	int i;
+
+	if (getpid() != xt_params_pid)
+		return;
+	for (i = xt_nr_saved_params - 1; i >= 0; i--) {
+		snprintf(path, sizeof(path), XT_PARAMS "%s",
+			 xt_saved_params[i].name);
+		xt_write_file(path, xt_saved_params[i].value);
+	}
+}
+
+void xt_module_param(const char *name, const char *value)
+{
+	char path[128], old[64];
+	int r;
+
+	if (xt_module_param_get(name, old, sizeof(old)) != 0)
+		xt_skip("the module has no parameter %s", name);
+	if (xt_nr_saved_params == XT_MAX_SAVED_PARAMS)
+		XT_FAIL("xt_module_param: more than %d parameters",
+			XT_MAX_SAVED_PARAMS);
+	if (!xt_nr_saved_params) {
+		xt_params_pid = getpid();
+		atexit(xt_restore_params);
+	}
+	snprintf(xt_saved_params[xt_nr_saved_params].name,
+		 sizeof(xt_saved_params[0].name), "%s", name);
+	snprintf(xt_saved_params[xt_nr_saved_params].value,
+		 sizeof(xt_saved_params[0].value), "%s", old);
+	xt_nr_saved_params++;
+	snprintf(path, sizeof(path), XT_PARAMS "%s", name);
+	r = xt_write_file(path, value);
+	if (r)
+		XT_FAIL("setting %s to %s: %s", name, value, strerror(-r));
+}
+
 int xt_memcg_create(const char *path)
 {
 	char buf[512] = "", file[256];

@@ -179,6 +179,16 @@ void xt_drop_privs(uid_t uid, gid_t gid, int ngroups, const gid_t *groups);
  */
 int xt_memcg_create(const char *path);
 
+/*
+ * Set the xpmem module parameter name (/sys/module/xpmem/parameters/)
+ * to value for the rest of the test: the calling process puts the old
+ * value back when it exits (its forked children do not). Skips the test
+ * if the module has no such parameter.
+ */
+void xt_module_param(const char *name, const char *value);
+/* Read a module parameter into buf (trailing newline removed); 0 or -errno. */
+int xt_module_param_get(const char *name, char *buf, size_t len);
+
 /* ---- processes ---------------------------------------------------------- */
 
 /* fork(); the child gets SIGKILL when the parent dies. */
