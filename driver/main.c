@@ -112,6 +112,41 @@ static struct file_system_type xpmem_fs_type = {
 	.kill_sb = kill_anon_super,
 };
 
+static bool xpmem_noop_invalidate(struct mmu_interval_notifier *mni,
+				  const struct mmu_notifier_range *range,
+				  unsigned long cur_seq)
+{
+	mmu_interval_set_seq(mni, cur_seq);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops xpmem_noop_ops = {
+	.invalidate = xpmem_noop_invalidate,
+};
+
+/*
+ * Give the opener's mm its interval notifier tree now, while it has no
+ * attachment of ours: the first interval notifier of an mm registers the
+ * tree with mm_take_all_locks(), which takes the i_mmap_rwsem of every
+ * mapped file (a context's inode among them, if the mm had attachments
+ * then) before the anon_vma locks, the reverse of a zap from an rmap
+ * walk (anon_vma, then our i_mmap_rwsem; see notifier.c). A segment's
+ * owner has opened the device, so no ATTACH ever registers an mm's first
+ * notifier; a fork child gets no attachment (VM_DONTCOPY) and opens the
+ * device again.
+ */
+static int xpmem_mm_prepare(struct mm_struct *mm)
+{
+	struct mmu_interval_notifier probe;
+	int ret;
+
+	ret = mmu_interval_notifier_insert(&probe, mm, 0, PAGE_SIZE,
+					   &xpmem_noop_ops);
+	if (!ret)
+		mmu_interval_notifier_remove(&probe);
+	return ret;
+}
+
 static int xpmem_open(struct inode *inode, struct file *file)
 {
 	struct xpmem_ctx *ctx;
@@ -120,6 +155,9 @@ static int xpmem_open(struct inode *inode, struct file *file)
 
 	if (!current->mm)
 		return -EINVAL;
+	ret = xpmem_mm_prepare(current->mm);
+	if (ret)
+		return ret;
 
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
