@@ -154,6 +154,13 @@ static inline bool xpmem_fault_needs_mmap_lock(struct vm_fault *vmf)
 #endif
 
 /*
+ * mmap_assert_locked() ends in VM_BUG_ON_MM(), that is dump_mm(), which
+ * 6.1 does not export: a module using it does not link against a
+ * CONFIG_DEBUG_VM kernel. The lockdep half of it is what we want.
+ */
+#define xpmem_assert_mmap_locked(mm)	lockdep_assert_held(&(mm)->mmap_lock)
+
+/*
  * mmput() of the last user runs exit_mmap(): not from a fault handler
  * holding another mm's lock.
  */

@@ -408,7 +408,7 @@ static vm_fault_t xpmem_fault_ptes(struct vm_fault *vmf, bool write)
 	vm_fault_t ret;
 	int err;
 
-	mmap_assert_locked(vma->vm_mm);
+	xpmem_assert_mmap_locked(vma->vm_mm);
 	if (READ_ONCE(att->dead))
 		return VM_FAULT_SIGBUS;
 	if (write && !att->writable)
@@ -610,7 +610,7 @@ vm_fault_t xpmem_huge_fault(struct vm_fault *vmf, unsigned int order)
 	if (write && !att->writable)
 		return VM_FAULT_SIGSEGV;
 
-	mmap_assert_locked(vma->vm_mm);
+	xpmem_assert_mmap_locked(vma->vm_mm);
 	pmd = pmdp_get_lockless(vmf->pmd);
 	if (pmd_leaf(pmd)) {
 		if (!write || pmd_write(pmd))
