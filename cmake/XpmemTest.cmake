@@ -8,16 +8,18 @@
 #                                      on every kernel of the matrix
 #   xpmem_guest_long_test(<name> ...)  one guest program alone on one
 #                                      kernel: a CTest test of its own
+#   xpmem_host_test(<name> ...)        a CTest test on the build host
+#                                      (label host; no /dev/xpmem)
 #   xpmem_test(<name> ...)             any other CTest test (a script:
-#                                      a VM boot)
+#                                      lint, a VM boot, packaging, clients)
 #
 # Every test program is built the same way (xpmem_test_build_options):
 # C99 with the GNU extensions (-std=gnu99; the tests use Linux and GNU
 # interfaces, and define _GNU_SOURCE or get it from xpmem_guest_common),
 # the project's warning set XPMEM_WARNING_FLAGS (-Werror with
 # XPMEM_WERROR), include/uapi on the include path. Every CTest test has a
-# label and a time limit. Exit code 77 of a guest test means "skipped" in
-# the guest's result table.
+# label and a time limit. Exit code 77 of a test means "skipped" (for the
+# guest tests, in the guest's result table; for host tests, to CTest).
 
 include_guard(GLOBAL)
 include(XpmemHelpers)
@@ -100,6 +102,57 @@ function(xpmem_test name)
   if(A_WILL_FAIL)
     set_tests_properties(${name} PROPERTIES WILL_FAIL TRUE)
   endif()
+endfunction()
+
+# xpmem_host_test(<name> {SOURCES <src>... [TARGET <exe>] [LIBS <lib>...]
+#                         | COMMAND <cmd>...}
+#                 [ARGS <arg>...] [LABELS <label>...] [TIMEOUT <s>]
+#                 [ENVIRONMENT <VAR=value>...] [FIXTURES_SETUP <f>...]
+#                 [FIXTURES_REQUIRED <f>...] [WILL_FAIL])
+#
+# A CTest test <name> on the build host: labels host and LABELS, time limit
+# TIMEOUT (default 60 s), exit code 77 means skipped. With SOURCES, builds
+# the test program <exe> (default: <name> with . replaced by _; several
+# tests may share one TARGET, built once) linked to LIBS and runs it with
+# ARGS; with COMMAND, runs that command with ARGS.
+function(xpmem_host_test name)
+  cmake_parse_arguments(PARSE_ARGV 1 A "WILL_FAIL" "TIMEOUT;TARGET"
+    "SOURCES;COMMAND;LIBS;ARGS;LABELS;ENVIRONMENT;FIXTURES_SETUP;FIXTURES_REQUIRED")
+  if(NOT BUILD_TESTING)
+    return()
+  endif()
+  if(A_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "xpmem_host_test(${name}): unknown arguments '${A_UNPARSED_ARGUMENTS}'")
+  endif()
+  if(A_SOURCES)
+    if(A_TARGET)
+      set(exe ${A_TARGET})
+    else()
+      string(REPLACE "." "_" exe "${name}")
+    endif()
+    if(NOT TARGET ${exe})
+      _xpmem_test_program(${exe} SOURCES ${A_SOURCES} LIBS ${A_LIBS})
+    endif()
+    set(cmd $<TARGET_FILE:${exe}> ${A_ARGS})
+  elseif(A_COMMAND)
+    set(cmd ${A_COMMAND} ${A_ARGS})
+  else()
+    message(FATAL_ERROR "xpmem_host_test(${name}): SOURCES or COMMAND required")
+  endif()
+  if(NOT A_TIMEOUT)
+    set(A_TIMEOUT 60)
+  endif()
+  set(more)
+  foreach(p ENVIRONMENT FIXTURES_SETUP FIXTURES_REQUIRED)
+    if(A_${p})
+      list(APPEND more ${p} ${A_${p}})
+    endif()
+  endforeach()
+  if(A_WILL_FAIL)
+    list(APPEND more WILL_FAIL)
+  endif()
+  xpmem_test(${name} COMMAND ${cmd} LABELS host ${A_LABELS}
+    TIMEOUT ${A_TIMEOUT} SKIP_RETURN_CODE 77 ${more})
 endfunction()
 
 # xpmem_guest_test(<name> [SOURCES <src>...] [STANDALONE] [LIBS <lib>...]
