@@ -1459,12 +1459,12 @@ int main(int argc, char **argv)
 			return 1;
 		struct iovec l = { &got, 8 }, rr = { &probe, 8 };
 		ssize_t n = process_vm_readv(c, &l, 1, &rr, 1, 0);
-		int e = errno;
+		int err = errno;
 		kill(c, SIGKILL);
 		waitpid(c, NULL, 0);
 		if (n != 8 || got != 0x1234) {
 			printf("SKIP: --emulate needs process_vm_readv: %s\n",
-			       strerror(e));
+			       strerror(err));
 			return 77;
 		}
 	}
