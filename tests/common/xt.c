@@ -74,6 +74,12 @@ void xt_info(const char *fmt, ...)
 static __thread sigjmp_buf *xt_jb;
 static __thread volatile sig_atomic_t xt_probing;
 static __thread void *xt_fault_addr;
+static void (*xt_fault_hook)(int sig, const siginfo_t *si);
+
+void xt_set_fault_hook(void (*hook)(int sig, const siginfo_t *si))
+{
+	xt_fault_hook = hook;
+}
 
 static void xt_sig_handler(int sig, siginfo_t *si, void *uc)
 {
@@ -83,6 +89,8 @@ static void xt_sig_handler(int sig, siginfo_t *si, void *uc)
 		xt_fault_addr = si->si_addr;
 		siglongjmp(*xt_jb, sig);
 	}
+	if (xt_fault_hook)
+		xt_fault_hook(sig, si);
 	/* Not expected: report and die of the signal. */
 	char msg[160];
 	int n = snprintf(msg, sizeof(msg),
@@ -252,6 +260,12 @@ void xt_require_root(void)
 		xt_skip("needs root (the guest runs tests as root)");
 }
 
+void xt_require_dev(void)
+{
+	if (access("/dev/xpmem", R_OK | W_OK) != 0)
+		xt_skip("/dev/xpmem: %s", strerror(errno));
+}
+
 int xt_write_file(const char *path, const char *value)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -298,7 +312,23 @@ long xt_proc_field(const char *path, const char *name)
 	return v;
 }
 
-#define XT_STATS "/sys/kernel/debug/xpmem/stats"
+long xt_stat(const char *name)
+{
+	return xt_proc_field(XT_STATS_FILE, name);
+}
+
+struct xt_stats xt_stats(void)
+{
+	struct xt_stats s;
+
+	s.ctx = xt_stat("contexts");
+	s.seg = xt_stat("segments");
+	s.permit = xt_stat("permits");
+	s.att = xt_stat("attachments");
+	s.ok = s.ctx >= 0 && s.seg >= 0 && s.permit >= 0 && s.att >= 0;
+	return s;
+}
+
 #define XT_HUGE_PARAM "/sys/module/xpmem/parameters/huge_mappings"
 
 void xt_require_huge_mappings(void)
@@ -315,12 +345,12 @@ void xt_require_huge_mappings(void)
 		xt_skip("huge_mappings is %c: this kernel lacks huge PFN "
 			"mappings (4 KiB entries only)", v[0] ? v[0] : '?');
 	if (xt_pmd_mappings() < 0)
-		xt_skip("no pmd_mappings in %s", XT_STATS);
+		xt_skip("no pmd_mappings in %s", XT_STATS_FILE);
 }
 
 long xt_pmd_mappings(void)
 {
-	return xt_proc_field(XT_STATS, "pmd_mappings");
+	return xt_stat("pmd_mappings");
 }
 
 char *xt_map_thp(size_t len)
@@ -627,6 +657,70 @@ void xt_assert_zero(const char *file, int line, const void *buf, size_t len)
 				   "expected zero at %p (byte %zu of %zu), "
 				   "got 0x%016llx", (const void *)&w[i], i * 8,
 				   len, (unsigned long long)w[i]);
+}
+
+/* ---- seeded runs -------------------------------------------------------- */
+
+uint64_t xt_rnd(struct xt_rng *r)
+{
+	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+uint64_t xt_rndn(struct xt_rng *r, uint64_t n)
+{
+	return n ? xt_rnd(r) % n : 0;
+}
+
+uint64_t xt_time_seed(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^
+		(uint64_t)getpid()) & 0xffffffffULL;
+}
+
+static void xt_opt_set(const struct xt_opt *o, const char *v)
+{
+	switch (o->type) {
+	case XT_OPT_FLAG: *(int *)o->val = 1; break;
+	case XT_OPT_INT: *(int *)o->val = atoi(v); break;
+	case XT_OPT_LONG: *(long *)o->val = atol(v); break;
+	case XT_OPT_DOUBLE: *(double *)o->val = atof(v); break;
+	case XT_OPT_U64: *(uint64_t *)o->val = strtoull(v, NULL, 0); break;
+	case XT_OPT_STR: *(const char **)o->val = v; break;
+	}
+	if (o->given)
+		*o->given = 1;
+}
+
+int xt_parse_opts(const struct xt_opt *opts, int argc, char **argv)
+{
+	const struct xt_opt *o;
+	const char *e;
+	int i;
+
+	for (o = opts; o->name; o++)
+		if (o->env && (e = getenv(o->env)))
+			xt_opt_set(o, e);
+	for (i = 1; i < argc; i++) {
+		for (o = opts; o->name && strcmp(argv[i], o->name); o++)
+			;
+		if (!o->name)
+			return -1;
+		if (o->type == XT_OPT_FLAG) {
+			xt_opt_set(o, NULL);
+			continue;
+		}
+		if (i + 1 >= argc)
+			return -1;
+		xt_opt_set(o, argv[++i]);
+	}
+	return 0;
 }
 
 /* ---- channels ----------------------------------------------------------- */

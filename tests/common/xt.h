@@ -141,7 +141,12 @@ size_t xt_page_size(void);
 #define XT_PS (xt_page_size())
 
 void xt_require_root(void);
-/* Set a timeout for the whole test (alarm); the default is 290 s. */
+/* Skip unless /dev/xpmem can be opened for reading and writing. */
+void xt_require_dev(void);
+/*
+ * Set a timeout for the whole test (alarm); the default is 290 s. 0: none,
+ * for the programs that keep a time budget of their own (fuzz, stress).
+ */
 void xt_set_timeout(unsigned int seconds);
 /* Monotonic time in seconds. */
 double xt_now(void);
@@ -152,6 +157,16 @@ int xt_write_file(const char *path, const char *value);
 int xt_read_long(const char *path, long *out);
 /* A field of /proc/meminfo or /proc/vmstat-like "name value" files, or -1. */
 long xt_proc_field(const char *path, const char *name);
+
+/* The module's counters (debugfs): xt_stat("segments"), or -1. */
+#define XT_STATS_FILE "/sys/kernel/debug/xpmem/stats"
+long xt_stat(const char *name);
+/* Its object counters at once; ok is 0 where the file or one is absent. */
+struct xt_stats {
+	long ctx, seg, permit, att;
+	int ok;
+};
+struct xt_stats xt_stats(void);
 
 /*
  * 2 MiB mappings (the *_pmd tests): skip unless the module maps huge pages
@@ -222,6 +237,14 @@ int xt_probe_write8(void *addr, uint8_t value);
 void *xt_probe_fault_addr(void);
 const char *xt_signame(int sig);
 
+/*
+ * A SIGSEGV or SIGBUS outside a probe is reported and kills the process.
+ * A program that reports it its own way (with its seed: fuzz, stress)
+ * sets a hook: the handler calls it instead, in the signal's context (so
+ * async-signal-safe calls only), and it must not return.
+ */
+void xt_set_fault_hook(void (*hook)(int sig, const siginfo_t *si));
+
 #define XT_EXPECT_SIG(call, sig)                                            \
 	do {                                                                \
 		int xt_s_ = (call);                                         \
@@ -261,6 +284,36 @@ void xt_assert_pattern(const char *file, int line, const void *buf,
 /* Check every byte is zero. */
 #define XT_ASSERT_ZERO(buf, len) xt_assert_zero(__FILE__, __LINE__, (buf), (len))
 void xt_assert_zero(const char *file, int line, const void *buf, size_t len);
+
+/* ---- seeded runs (fuzz, stress) ----------------------------------------- */
+
+/* splitmix64: the same seed gives the same numbers on every machine. */
+struct xt_rng {
+	uint64_t s;
+};
+uint64_t xt_rnd(struct xt_rng *r);
+/* Uniform-ish in [0, n): xt_rnd() % n; 0 when n is 0. */
+uint64_t xt_rndn(struct xt_rng *r, uint64_t n);
+/* A seed for a run given none (32 bits of the clock and the pid). */
+uint64_t xt_time_seed(void);
+
+/*
+ * Options of a program: "--name value" (or "--name" alone for a flag),
+ * each with an environment variable (env, or NULL) read first, so that
+ * the command line wins. A value is read as atoi, atol, atof or
+ * strtoull(.., 0) read it; a string is kept as given.
+ */
+enum xt_opt_type { XT_OPT_FLAG, XT_OPT_INT, XT_OPT_LONG, XT_OPT_DOUBLE,
+		   XT_OPT_U64, XT_OPT_STR };
+struct xt_opt {
+	const char *name;	/* "--seed" */
+	const char *env;	/* "XPMEM_FUZZ_SEED", or NULL */
+	enum xt_opt_type type;
+	void *val;		/* int (also FLAG), long, double, uint64_t, const char * */
+	int *given;		/* set to 1 when given, or NULL */
+};
+/* The options end with a { NULL } entry; 0, or -1: unknown or no value. */
+int xt_parse_opts(const struct xt_opt *opts, int argc, char **argv);
 
 /* ---- channels between processes ----------------------------------------- */
 
