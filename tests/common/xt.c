@@ -38,11 +38,27 @@ static void xt_vprint(FILE *f, const char *prefix, const char *fmt, va_list ap)
 		(void)0;
 }
 
+static void (*xt_fail_hook)(const char *file, int line, const char *msg);
+
+void xt_set_fail_hook(void (*hook)(const char *file, int line,
+				   const char *msg))
+{
+	xt_fail_hook = hook;
+}
+
 void xt_fail_at(const char *file, int line, const char *fmt, ...)
 {
 	char prefix[256];
 	va_list ap;
 
+	if (xt_fail_hook) {
+		char msg[400];
+
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		xt_fail_hook(file, line, msg);
+	}
 	snprintf(prefix, sizeof(prefix), "FAIL %s:%d: ", file, line);
 	va_start(ap, fmt);
 	xt_vprint(stderr, prefix, fmt, ap);

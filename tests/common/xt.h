@@ -49,6 +49,13 @@ void xt_skip(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)
 void xt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #define XT_FAIL(...) xt_fail_at(__FILE__, __LINE__, __VA_ARGS__)
+/*
+ * A program that reports failures its own way (with its seed and state:
+ * fuzz, stress) sets a hook: xt_fail_at then hands it the formatted
+ * message instead of printing it; it must not return.
+ */
+void xt_set_fail_hook(void (*hook)(const char *file, int line,
+				   const char *msg));
 
 #define XT_ASSERT(e)                                                        \
 	do {                                                                \

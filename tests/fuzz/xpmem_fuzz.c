@@ -112,19 +112,17 @@ static void note(const char *fmt, ...)
 		fprintf(stderr, "%s\n", h);
 }
 
-#define FAIL(...) fail_at(__LINE__, __VA_ARGS__)
-static void fail_at(int line, const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 2, 3)));
-static void fail_at(int line, const char *fmt, ...)
+/* XT_FAIL (tests/common) and its hook: the seed and the last operations */
+#define FAIL(...) XT_FAIL(__VA_ARGS__)
+static void fail_hook(const char *file, int line, const char *msg)
+	__attribute__((noreturn));
+static void fail_hook(const char *file, int line, const char *msg)
 {
-	char buf[400];
-	va_list ap;
+	int other = strcmp(file, __FILE__) != 0;	/* in tests/common */
 
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "FAIL [pid %d] (line %d, worker %d, seed %" PRIu64
-		", op %ld): %s\n", (int)getpid(), line, worker_id, seed, opno, buf);
+	fprintf(stderr, "FAIL [pid %d] (line %d%s%s, worker %d, seed %" PRIu64
+		", op %ld): %s\n", (int)getpid(), line, other ? " of " : "",
+		other ? file : "", worker_id, seed, opno, msg);
 	fprintf(stderr, "last operations:\n");
 	for (long i = opno - HIST + 1; i <= opno; i++)
 		if (i >= 0 && hist[i % HIST][0])
@@ -1601,6 +1599,7 @@ int main(int argc, char **argv)
 	/* the operations have a budget of their own (--seconds) */
 	xt_set_timeout(0);
 	xt_set_fault_hook(on_fault);
+	xt_set_fail_hook(fail_hook);
 	if (xt_parse_opts(opts, argc, argv) != 0) {
 		fprintf(stderr, "usage: xpmem_fuzz [--ops N] [--seed S] "
 			"[--workers W] [--heavy-div D] "

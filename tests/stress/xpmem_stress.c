@@ -205,19 +205,16 @@ static void say(const char *fmt, ...)
 		(void)0;
 }
 
-#define FAIL(...) fail_at(__LINE__, __VA_ARGS__)
-static void fail_at(int line, const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 2, 3)));
-static void fail_at(int line, const char *fmt, ...)
+/* XT_FAIL (tests/common) and its hook: who, the seed, the run failed */
+#define FAIL(...) XT_FAIL(__VA_ARGS__)
+static void fail_hook(const char *file, int line, const char *msg)
+	__attribute__((noreturn));
+static void fail_hook(const char *file, int line, const char *msg)
 {
-	char buf[400];
-	va_list ap;
+	int other = strcmp(file, __FILE__) != 0;	/* in tests/common */
 
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	say("FAIL (line %d, seed %" PRIu64 "): %s", line,
-	    B ? B->seed : 0, buf);
+	say("FAIL (line %d%s%s, seed %" PRIu64 "): %s", line,
+	    other ? " of " : "", other ? file : "", B ? B->seed : 0, msg);
 	if (B)
 		ST(&B->failed, 1);
 	_exit(1);
@@ -1359,6 +1356,7 @@ int main(int argc, char **argv)
 	/* the torture has a duration of its own (--seconds) */
 	xt_set_timeout(0);
 	xt_set_fault_hook(on_fault);
+	xt_set_fail_hook(fail_hook);
 	if (xt_parse_opts(opts, argc, argv) != 0)
 		usage();
 	if (inj)
