@@ -39,6 +39,26 @@
 #define XT_TEAM 2000
 
 #define XT_MiB (1024UL * 1024UL)
+
+/* What the headers of the older guests (bullseye) may lack. */
+#ifndef MADV_FREE
+#define MADV_FREE 8
+#endif
+#ifndef MADV_COLD
+#define MADV_COLD 20
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+#ifndef MAP_HUGETLB
+#define MAP_HUGETLB 0x40000
+#endif
+#ifndef MREMAP_FIXED
+#define MREMAP_FIXED 2
+#endif
 #define XT_XPMEM_FAILED ((void *)-1)
 
 /* ---- reporting ---------------------------------------------------------- */

@@ -63,22 +63,6 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 
-#ifndef MADV_FREE
-#define MADV_FREE 8
-#endif
-#ifndef MADV_COLD
-#define MADV_COLD 20
-#endif
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
-#ifndef MREMAP_FIXED
-#define MREMAP_FIXED 2
-#endif
-
 #ifndef XPMEM_STRESS_DEFAULT_SECONDS
 #define XPMEM_STRESS_DEFAULT_SECONDS 120
 #endif
