@@ -384,6 +384,30 @@ long xt_anon_huge_kb(void)
 	return xt_proc_field("/proc/self/smaps_rollup", "AnonHugePages");
 }
 
+void xt_require_thp(long thp_kb, size_t len)
+{
+	if (thp_kb < (long)(len / 1024))
+		xt_skip("the owner got %ld of %lu kB as THP", thp_kb,
+			(unsigned long)(len / 1024));
+}
+
+long xt_assert_pmd_read(const char *file, int line, const char *what,
+			const void *p, size_t len, uint64_t seed,
+			uint64_t off0, long min)
+{
+	long before = xt_pmd_mappings(), after;
+
+	xt_assert_pattern(file, line, p, len, seed, off0);
+	after = xt_pmd_mappings();
+	xt_info("%s%spmd_mappings %ld -> %ld", what ? what : "",
+		what ? ": " : "", before, after);
+	if (after - before < min)
+		xt_fail_at(file, line, "reading %zu bytes inserted %ld 2 MiB "
+			   "entries, expected at least %ld", len,
+			   after - before, min);
+	return after - before;
+}
+
 #define XT_PARAMS "/sys/module/xpmem/parameters/"
 #define XT_MAX_SAVED_PARAMS 8
 
@@ -905,6 +929,10 @@ pid_t xt_owner_fork(struct xt_owner *o)
 		o->fd = xt_chan_end(&ch, 0);
 		if (o->len)
 			o->segid = xt_recv_u64(o->fd);
+		if (o->len && o->thp) {
+			o->addr = xt_recv_u64(o->fd);
+			o->thp_kb = (long)xt_recv_u64(o->fd);
+		}
 		return o->pid;
 	}
 	o->fd = xt_chan_end(&ch, 1);
@@ -912,13 +940,21 @@ pid_t xt_owner_fork(struct xt_owner *o)
 		xt_become_user(o->uid);
 	if (!o->len)
 		return 0;
-	o->buf = xt_map_anon(o->len);
+	o->buf = o->thp ? xt_map_thp(o->len) : xt_map_anon(o->len);
 	if (o->nohugepage)
 		XT_OK(madvise(o->buf, o->len, MADV_NOHUGEPAGE));
 	if (o->seed)
 		xt_fill(o->buf, o->len, o->seed, 0);
+	if (o->prepare)
+		o->prepare(o);
 	o->segid = xt_make(o->buf, o->len, o->mode);
 	xt_send_u64(o->fd, o->segid);
+	if (o->thp) {
+		o->addr = (uintptr_t)o->buf;
+		o->thp_kb = xt_anon_huge_kb();
+		xt_send_u64(o->fd, o->addr);
+		xt_send_u64(o->fd, (uint64_t)o->thp_kb);
+	}
 	return 0;
 }
 
@@ -941,6 +977,27 @@ void xt_owner_stop(struct xt_owner *o)
 	xt_wait_ok(o->pid);
 	close(o->fd);
 	o->fd = -1;
+}
+
+void xt_owner_require_thp(struct xt_owner *o)
+{
+	if (o->thp_kb >= (long)(o->len / 1024))
+		return;
+	kill(o->pid, SIGKILL);
+	xt_wait_signal(o->pid, NULL);
+	xt_require_thp(o->thp_kb, o->len);
+}
+
+char *xt_owner_attach_pmd(const char *file, int line, struct xt_owner *o,
+			  xpmem_apid_t *apid)
+{
+	char *p;
+
+	xt_owner_require_thp(o);
+	p = xt_get_attach(o->segid, XPMEM_RDWR, o->len, apid);
+	xt_assert_pmd_read(file, line, NULL, p, o->len, o->seed, 0,
+			   (long)(o->len / (2 * XT_MiB)));
+	return p;
 }
 
 void xt_cow_witness_fork(struct xt_cow_witness *w, const void *buf,

@@ -210,6 +210,20 @@ long xt_pmd_mappings(void);
 char *xt_map_thp(size_t len);
 /* AnonHugePages of this process (kB, smaps_rollup), or -1. */
 long xt_anon_huge_kb(void);
+/* Skip unless thp_kb (an owner's AnonHugePages) covers all of its len bytes. */
+void xt_require_thp(long thp_kb, size_t len);
+/*
+ * Read [p, p + len) of an attachment, which must hold pattern seed (p
+ * being at offset off0), and return the number of 2 MiB entries this
+ * inserted (pmd_mappings); fewer than min fails. It says how many, after
+ * what (or NULL).
+ */
+#define XT_ASSERT_PMD_READ(what, p, len, seed, off0, min)                   \
+	xt_assert_pmd_read(__FILE__, __LINE__, (what), (p), (len), (seed),  \
+			   (off0), (min))
+long xt_assert_pmd_read(const char *file, int line, const char *what,
+			const void *p, size_t len, uint64_t seed,
+			uint64_t off0, long min);
 
 /* Give up root: groups, gid, uid (all of real/effective/saved). */
 void xt_drop_privs(uid_t uid, gid_t gid, int ngroups, const gid_t *groups);
@@ -336,7 +350,8 @@ struct xt_opt {
 	const char *name;	/* "--seed" */
 	const char *env;	/* "XPMEM_FUZZ_SEED", or NULL */
 	enum xt_opt_type type;
-	void *val;		/* int (also FLAG), long, double, uint64_t, const char * */
+	void *val;		/* int (also FLAG), long, double, uint64_t,
+				 * const char * */
 	int *given;		/* set to 1 when given, or NULL */
 };
 /* The options end with a { NULL } entry; 0, or -1: unknown or no value. */
@@ -388,6 +403,10 @@ struct xt_owner {
 	uint64_t seed;		/* pattern to fill them with; 0: left zero */
 	int mode;		/* permit mode of the segment */
 	int nohugepage;		/* madvise(MADV_NOHUGEPAGE) before the fill */
+	int thp;		/* xt_map_thp instead (the *_pmd tests):
+				 * the test gets addr and thp_kb too */
+	void (*prepare)(struct xt_owner *o);	/* in the owner, after the
+				 * fill, before the segment is made; or NULL */
 	uid_t uid;		/* run the owner as this user (root only); 0: as is */
 	uint64_t final_seed;	/* xt_owner_start: the pattern its memory must
 				 * hold at xt_owner_stop; 0: not checked */
@@ -396,6 +415,10 @@ struct xt_owner {
 	int fd;			/* this side's end of the channel between them */
 	xpmem_segid_t segid;	/* the segment (0 if len is 0) */
 	char *buf;		/* in the owner: its memory */
+	uintptr_t addr;		/* with thp: the address of the memory in
+				 * the owner */
+	long thp_kb;		/* with thp: the owner's AnonHugePages (kB) once
+				 * it had filled its memory */
 };
 
 /*
@@ -412,6 +435,21 @@ pid_t xt_owner_fork(struct xt_owner *o);
 void xt_owner_start(struct xt_owner *o);
 /* Let an owner of xt_owner_start exit, and wait for it (it must exit 0). */
 void xt_owner_stop(struct xt_owner *o);
+/*
+ * With thp: skip unless the owner's memory is all THP (xt_require_thp),
+ * the owner being killed first.
+ */
+void xt_owner_require_thp(struct xt_owner *o);
+/*
+ * The attacher's start in the *_pmd tests: xt_owner_require_thp, then
+ * attach all of the owner's memory read-write (its permit in *apid) and
+ * read it: it must hold the owner's pattern, read through at least one
+ * 2 MiB entry per 2 MiB (XT_ASSERT_PMD_READ). Returns the attachment.
+ */
+#define XT_OWNER_ATTACH_PMD(o, apid)                                        \
+	xt_owner_attach_pmd(__FILE__, __LINE__, (o), (apid))
+char *xt_owner_attach_pmd(const char *file, int line, struct xt_owner *o,
+			  xpmem_apid_t *apid);
 
 /*
  * A witness of copy-on-write: a child forked by the owner, keeping the
