@@ -136,31 +136,32 @@ struct shctl {
 enum { CMD_NONE, CMD_BOUNCE, CMD_EXIT };
 
 /* util.c */
-extern struct shctl *g_sh;
-uint64_t now_ns(void);
+extern struct shctl *bench_sh;
+uint64_t bench_now_ns(void);
 void bench_shared_init(void);
-void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-int wait_ge(atomic_int *a, int want);
-void bump(atomic_int *a);
-void set_wake(atomic_int *a, int v);
-pid_t spawn(void (*fn)(void *), void *arg);
-void reap(pid_t pid);
-int reap_status(pid_t pid);
-void kill_children(void);
-void *map_anon(size_t size, size_t align, int advice);
-void unmap_anon(void *p, size_t size);
-void *map_dst(size_t size, unsigned colour);
-void unmap_dst(void *p, size_t size, unsigned colour);
+void bench_fail(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+int bench_wait_ge(atomic_int *a, int want);
+void bench_bump(atomic_int *a);
+void bench_set_wake(atomic_int *a, int v);
+pid_t bench_spawn(void (*fn)(void *), void *arg);
+void bench_reap(pid_t pid);
+int bench_reap_status(pid_t pid);
+void bench_kill_children(void);
+void *bench_map_anon(size_t size, size_t align, int advice);
+void bench_unmap_anon(void *p, size_t size);
+void *bench_map_dst(size_t size, unsigned colour);
+void bench_unmap_dst(void *p, size_t size, unsigned colour);
 #define DST_COLOUR 37	/* pages after a 2 MiB boundary (see map_dst) */
-void fill_pattern(void *buf, size_t size, uint64_t seed);
-int check_pattern(const void *buf, size_t size, uint64_t seed);
-void touch_write(void *buf, size_t size);
-uint64_t touch_read(const void *buf, size_t size);
-long anon_huge_kb(const void *buf, size_t size);
+void bench_fill_pattern(void *buf, size_t size, uint64_t seed);
+int bench_check_pattern(const void *buf, size_t size, uint64_t seed);
+void bench_touch_write(void *buf, size_t size);
+uint64_t bench_touch_read(const void *buf, size_t size);
+long bench_anon_huge_kb(const void *buf, size_t size);
 
 /* sections.c: checked xpmem calls and the owner process */
-int64_t do_make(void *buf, size_t size);
-void do_remove(int64_t segid);
+int64_t bench_make(void *buf, size_t size);
+void bench_remove(int64_t segid);
 struct bench_owner_arg {
 	size_t size;
 	int slot;	/* g_sh->owner[slot] */
@@ -168,46 +169,47 @@ struct bench_owner_arg {
 	int memfd;	/* >= 0: populate this shared memfd instead (no xpmem) */
 };
 void bench_owner(void *p);
-long minflt_now(void);
-int cmp_u64(const void *a, const void *b);
-int cmp_double(const void *a, const void *b);
-uint64_t percentile_u64(uint64_t *v, size_t n, double p);
-double median_double(double *v, size_t n);
-void size_str(uint64_t size, char *out, size_t len);
-void collect_info(struct bench_info *info, int have_xpmem);
-int huge_mappings_supported(void);
-extern int g_use_xpmem;
+long bench_minflt_now(void);
+int bench_cmp_u64(const void *a, const void *b);
+int bench_cmp_double(const void *a, const void *b);
+uint64_t bench_percentile_u64(uint64_t *v, size_t n, double p);
+double bench_median_double(double *v, size_t n);
+void bench_size_str(uint64_t size, char *out, size_t len);
+void bench_collect_info(struct bench_info *info, int have_xpmem);
+int bench_huge_mappings_supported(void);
+extern int bench_use_xpmem;
 
 /* report.c */
-void add_row(struct bench_state *st, const char *section, const char *method,
-	     uint64_t size, int procs, const char *metric, double value,
-	     const char *unit, const char *baseline, double base_value);
-const struct bench_row *find_row(const struct bench_state *st,
-				 const char *section, const char *method,
-				 uint64_t size, int procs, const char *metric);
-void progress(struct bench_state *st, const char *fmt, ...)
+void bench_add_row(struct bench_state *st, const char *section,
+		   const char *method, uint64_t size, int procs,
+		   const char *metric, double value, const char *unit,
+		   const char *baseline, double base_value);
+const struct bench_row *bench_find_row(const struct bench_state *st,
+				       const char *section, const char *method,
+				       uint64_t size, int procs, const char *metric);
+void bench_progress(struct bench_state *st, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void progress_end(struct bench_state *st);
-void print_header(const struct bench_state *st);
-void print_copy(const struct bench_state *st);
-void print_touch(const struct bench_state *st);
-void print_control(const struct bench_state *st);
-void print_scale(const struct bench_state *st);
-void print_goals(struct bench_state *st);
-int write_csv(const struct bench_state *st, const char *path);
-int write_plots(const struct bench_state *st, const char *dir);
+void bench_progress_end(struct bench_state *st);
+void bench_print_header(const struct bench_state *st);
+void bench_print_copy(const struct bench_state *st);
+void bench_print_touch(const struct bench_state *st);
+void bench_print_control(const struct bench_state *st);
+void bench_print_scale(const struct bench_state *st);
+void bench_print_goals(struct bench_state *st);
+int bench_write_csv(const struct bench_state *st, const char *path);
+int bench_write_plots(const struct bench_state *st, const char *dir);
 
 /* sections.c */
-void copy_sizes(const struct bench_opts *o, size_t *sizes, int *n);
-int scale_procs(const struct bench_opts *o, int *procs);
-void run_copy(struct bench_state *st);
-void run_touch(struct bench_state *st);
-void run_control(struct bench_state *st);
-void run_scale(struct bench_state *st);
+void bench_copy_sizes(const struct bench_opts *o, size_t *sizes, int *n);
+int bench_scale_procs(const struct bench_opts *o, int *procs);
+void bench_run_copy(struct bench_state *st);
+void bench_run_touch(struct bench_state *st);
+void bench_run_control(struct bench_state *st);
+void bench_run_scale(struct bench_state *st);
 
 /* teardown.c */
-int teardown_steps(const struct bench_opts *o, int have_xpmem);
-void run_teardown(struct bench_state *st);
-void print_teardown(const struct bench_state *st);
+int bench_teardown_steps(const struct bench_opts *o, int have_xpmem);
+void bench_run_teardown(struct bench_state *st);
+void bench_print_teardown(const struct bench_state *st);
 
 #endif /* XPMEM_BENCH_H */

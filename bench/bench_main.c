@@ -267,7 +267,7 @@ int xpmem_bench_main(int argc, char **argv)
 	o->max_procs = procs ? procs :
 		(int)(o->quick ? (ncpu < 2 ? ncpu : 2) :
 		      (ncpu < BENCH_MAX_PROCS ? ncpu : BENCH_MAX_PROCS));
-	copy_sizes(o, sizes, &nsizes);
+	bench_copy_sizes(o, sizes, &nsizes);
 	if ((o->sections & SEC_COPY) && nsizes == 0) {
 		fprintf(stderr, "xpmem-bench: no copy size between --min-size "
 			"and --max-size (sizes are 4 KiB * 4^n)\n");
@@ -299,10 +299,10 @@ int xpmem_bench_main(int argc, char **argv)
 		}
 		have_xpmem = 1;
 	}
-	g_use_xpmem = have_xpmem;
+	bench_use_xpmem = have_xpmem;
 	signal(SIGPIPE, SIG_IGN);
 
-	collect_info(&st.info, have_xpmem);
+	bench_collect_info(&st.info, have_xpmem);
 	st.nsteps = 0;
 	if (o->sections & SEC_COPY)
 		st.nsteps += nsizes * ((have_xpmem ? 5 : 3) + o->reps);
@@ -311,41 +311,41 @@ int xpmem_bench_main(int argc, char **argv)
 	if (o->sections & SEC_CONTROL)
 		st.nsteps += have_xpmem ? 2 : 1;
 	if (o->sections & SEC_SCALE)
-		st.nsteps += scale_procs(o, plist) * (have_xpmem ? 4 : 1);
+		st.nsteps += bench_scale_procs(o, plist) * (have_xpmem ? 4 : 1);
 	if (o->sections & SEC_TEARDOWN)
-		st.nsteps += teardown_steps(o, have_xpmem);
+		st.nsteps += bench_teardown_steps(o, have_xpmem);
 
-	print_header(&st);
+	bench_print_header(&st);
 	bench_shared_init();
 	if (o->sections & SEC_COPY) {
-		run_copy(&st);
-		progress_end(&st);
-		print_copy(&st);
+		bench_run_copy(&st);
+		bench_progress_end(&st);
+		bench_print_copy(&st);
 	}
 	if (o->sections & SEC_TOUCH) {
-		run_touch(&st);
-		progress_end(&st);
-		print_touch(&st);
+		bench_run_touch(&st);
+		bench_progress_end(&st);
+		bench_print_touch(&st);
 	}
 	if (o->sections & SEC_CONTROL) {
-		run_control(&st);
-		progress_end(&st);
-		print_control(&st);
+		bench_run_control(&st);
+		bench_progress_end(&st);
+		bench_print_control(&st);
 	}
 	if (o->sections & SEC_SCALE) {
-		run_scale(&st);
-		progress_end(&st);
-		print_scale(&st);
+		bench_run_scale(&st);
+		bench_progress_end(&st);
+		bench_print_scale(&st);
 	}
 	if (o->sections & SEC_TEARDOWN) {
-		run_teardown(&st);
-		progress_end(&st);
-		print_teardown(&st);
+		bench_run_teardown(&st);
+		bench_progress_end(&st);
+		bench_print_teardown(&st);
 	}
-	print_goals(&st);
-	if (o->csv && write_csv(&st, o->csv) != 0)
+	bench_print_goals(&st);
+	if (o->csv && bench_write_csv(&st, o->csv) != 0)
 		rc = 1;
-	if (o->plot && write_plots(&st, o->plot) != 0)
+	if (o->plot && bench_write_plots(&st, o->plot) != 0)
 		rc = 1;
 	free(st.rows);
 	return rc;

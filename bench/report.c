@@ -16,9 +16,10 @@
 
 #include "bench.h"
 
-void add_row(struct bench_state *st, const char *section, const char *method,
-	     uint64_t size, int procs, const char *metric, double value,
-	     const char *unit, const char *baseline, double base_value)
+void bench_add_row(struct bench_state *st, const char *section,
+		   const char *method, uint64_t size, int procs,
+		   const char *metric, double value, const char *unit,
+		   const char *baseline, double base_value)
 {
 	struct bench_row *r;
 
@@ -27,7 +28,7 @@ void add_row(struct bench_state *st, const char *section, const char *method,
 		struct bench_row *n = realloc(st->rows, cap * sizeof(*n));
 
 		if (!n)
-			fail("out of memory");
+			bench_fail("out of memory");
 		st->rows = n;
 		st->cap = cap;
 	}
@@ -45,9 +46,9 @@ void add_row(struct bench_state *st, const char *section, const char *method,
 		value / base_value : NAN;
 }
 
-const struct bench_row *find_row(const struct bench_state *st,
-				 const char *section, const char *method,
-				 uint64_t size, int procs, const char *metric)
+const struct bench_row *bench_find_row(const struct bench_state *st,
+				       const char *section, const char *method,
+				       uint64_t size, int procs, const char *metric)
 {
 	size_t i;
 
@@ -64,7 +65,7 @@ const struct bench_row *find_row(const struct bench_state *st,
 
 /* ---- progress -------------------------------------------------------- */
 
-void progress(struct bench_state *st, const char *fmt, ...)
+void bench_progress(struct bench_state *st, const char *fmt, ...)
 {
 	char msg[160];
 	va_list ap;
@@ -85,7 +86,7 @@ void progress(struct bench_state *st, const char *fmt, ...)
 	fflush(stderr);
 }
 
-void progress_end(struct bench_state *st)
+void bench_progress_end(struct bench_state *st)
 {
 	if (st->progress_open) {
 		fprintf(stderr, "\r\033[K");
@@ -122,7 +123,7 @@ static void fmt_ratio(double v, char *out, size_t len)
 		snprintf(out, len, "%.4fx", v);
 }
 
-void print_header(const struct bench_state *st)
+void bench_print_header(const struct bench_state *st)
 {
 	const struct bench_info *in = &st->info;
 	int v = in->xpmem_version;
@@ -153,13 +154,13 @@ static const char *const copy_methods[] = {
 };
 #define N_COPY (int)(sizeof(copy_methods) / sizeof(copy_methods[0]))
 
-void print_copy(const struct bench_state *st)
+void bench_print_copy(const struct bench_state *st)
 {
 	size_t sizes[32];
 	int n, i, m;
 	char b[32], sz[32];
 
-	copy_sizes(&st->o, sizes, &n);
+	bench_copy_sizes(&st->o, sizes, &n);
 	printf("== Copy bandwidth, MiB/s (median of %d batches); "
 	       "ratio = method / local memcpy of the same size\n", st->o.reps);
 	printf("   memcpy: local copy (the limit); xpmem-warm: attached once, "
@@ -171,7 +172,8 @@ void print_copy(const struct bench_state *st)
 	       st->o.bounce_size >> 10);
 	printf("%9s", "size");
 	for (m = 0; m < N_COPY; m++) {
-		if (!find_row(st, "copy", copy_methods[m], 0, 1, "bandwidth"))
+		if (!bench_find_row(st, "copy", copy_methods[m], 0, 1,
+				    "bandwidth"))
 			continue;
 		printf(" %13s", copy_methods[m]);
 		if (m)
@@ -179,15 +181,16 @@ void print_copy(const struct bench_state *st)
 	}
 	printf("\n");
 	for (i = 0; i < n; i++) {
-		size_str(sizes[i], sz, sizeof(sz));
+		bench_size_str(sizes[i], sz, sizeof(sz));
 		printf("%9s", sz);
 		for (m = 0; m < N_COPY; m++) {
 			const struct bench_row *r;
 
-			if (!find_row(st, "copy", copy_methods[m], 0, 1, "bandwidth"))
+			if (!bench_find_row(st, "copy", copy_methods[m], 0, 1,
+					    "bandwidth"))
 				continue;
-			r = find_row(st, "copy", copy_methods[m], sizes[i], 1,
-				     "bandwidth");
+			r = bench_find_row(st, "copy", copy_methods[m],
+					   sizes[i], 1, "bandwidth");
 			fmt_num(r ? r->value : NAN, b, sizeof(b));
 			printf(" %13s", b);
 			if (m) {
@@ -207,15 +210,16 @@ static const char *const touch_methods[] = {
 };
 #define N_TOUCH (int)(sizeof(touch_methods) / sizeof(touch_methods[0]))
 
-void print_touch(const struct bench_state *st)
+void bench_print_touch(const struct bench_state *st)
 {
 	size_t size = st->o.touch_size;
-	const struct bench_row *k4 = find_row(st, "touch", "xpmem-4k-owner",
-					      size, 1, "time");
+	const struct bench_row *k4 = bench_find_row(st, "touch",
+						    "xpmem-4k-owner",
+						    size, 1, "time");
 	char sz[32], a[32], b[32], c[32], d[32], e[32], f[32];
 	int m;
 
-	size_str(size, sz, sizeof(sz));
+	bench_size_str(size, sz, sizeof(sz));
 	printf("== First touch of %s, one byte read per 4 KiB page (median of "
 	       "%d fresh mappings);\n   ratio = time / local-anon-4k time; "
 	       "faults = ru_minflt delta of the toucher\n", sz, st->o.reps);
@@ -223,14 +227,18 @@ void print_touch(const struct bench_state *st)
 	       "ratio", "faults", "faults/page", "vs 4k owner",
 	       "owner THP kB");
 	for (m = 0; m < N_TOUCH; m++) {
-		const struct bench_row *t = find_row(st, "touch", touch_methods[m],
-						     size, 1, "time");
-		const struct bench_row *fa = find_row(st, "touch", touch_methods[m],
-						      size, 1, "faults");
-		const struct bench_row *fp = find_row(st, "touch", touch_methods[m],
-						      size, 1, "faults_per_page");
-		const struct bench_row *hk = find_row(st, "touch", touch_methods[m],
-						      size, 1, "owner_anon_huge");
+		const struct bench_row *t = bench_find_row(st, "touch",
+							   touch_methods[m],
+							   size, 1, "time");
+		const struct bench_row *fa = bench_find_row(st, "touch",
+							    touch_methods[m],
+							    size, 1, "faults");
+		const struct bench_row *fp = bench_find_row(st, "touch",
+							    touch_methods[m],
+							    size, 1, "faults_per_page");
+		const struct bench_row *hk = bench_find_row(st, "touch",
+							    touch_methods[m],
+							    size, 1, "owner_anon_huge");
 
 		if (!t)
 			continue;
@@ -264,22 +272,24 @@ static const char *const ctl_ops[] = {
 };
 #define N_CTL (int)(sizeof(ctl_ops) / sizeof(ctl_ops[0]))
 
-void print_control(const struct bench_state *st)
+void bench_print_control(const struct bench_state *st)
 {
 	size_t size = st->o.ctl_size;
 	char sz[32], a[32], b[32], c[32], d[32];
 	int m;
 
-	size_str(size, sz, sizeof(sz));
+	bench_size_str(size, sz, sizeof(sz));
 	printf("== Control path, %s, %d iterations, ns (nearest-rank median and "
 	       "p99); ratio = op / baseline\n", sz, st->o.ctl_iters);
 	printf("%-20s %10s %10s %8s %8s  %s\n", "operation", "median", "p99",
 	       "ratio50", "ratio99", "baseline");
 	for (m = 0; m < N_CTL; m++) {
-		const struct bench_row *md = find_row(st, "control", ctl_ops[m],
-						      size, 1, "median");
-		const struct bench_row *p9 = find_row(st, "control", ctl_ops[m],
-						      size, 1, "p99");
+		const struct bench_row *md = bench_find_row(st, "control",
+							    ctl_ops[m],
+							    size, 1, "median");
+		const struct bench_row *p9 = bench_find_row(st, "control",
+							    ctl_ops[m],
+							    size, 1, "p99");
 
 		if (!md || !p9)
 			continue;
@@ -303,20 +313,20 @@ static const char *const scale_methods[] = {
 };
 #define N_SCALE (int)(sizeof(scale_methods) / sizeof(scale_methods[0]))
 
-void print_scale(const struct bench_state *st)
+void bench_print_scale(const struct bench_state *st)
 {
 	int procs[64], np, i, m;
 	char sz[32], b[32];
 
-	np = scale_procs(&st->o, procs);
-	size_str(st->o.scale_size, sz, sizeof(sz));
+	np = bench_scale_procs(&st->o, procs);
+	bench_size_str(st->o.scale_size, sz, sizeof(sz));
 	printf("== Scaling, aggregate bandwidth MiB/s (%s per copy, median of "
 	       "%d runs); ratio = / memcpy with P processes\n"
 	       "   (many-to-one: / memcpy with 1 process)\n", sz, st->o.reps);
 	printf("%5s", "P");
 	for (m = 0; m < N_SCALE; m++) {
-		if (!find_row(st, "scale", scale_methods[m], 0, 1,
-			      "aggregate_bandwidth"))
+		if (!bench_find_row(st, "scale", scale_methods[m], 0, 1,
+				    "aggregate_bandwidth"))
 			continue;
 		printf(" %12s", scale_methods[m]);
 		if (m)
@@ -328,11 +338,11 @@ void print_scale(const struct bench_state *st)
 		for (m = 0; m < N_SCALE; m++) {
 			const struct bench_row *r;
 
-			if (!find_row(st, "scale", scale_methods[m], 0, 1,
-				      "aggregate_bandwidth"))
+			if (!bench_find_row(st, "scale", scale_methods[m], 0, 1,
+					    "aggregate_bandwidth"))
 				continue;
-			r = find_row(st, "scale", scale_methods[m], 0, procs[i],
-				     "aggregate_bandwidth");
+			r = bench_find_row(st, "scale", scale_methods[m], 0,
+					   procs[i], "aggregate_bandwidth");
 			fmt_num(r ? r->value : NAN, b, sizeof(b));
 			printf(" %12s", b);
 			if (m) {
@@ -369,10 +379,11 @@ static void goal(struct bench_state *st, const char *id, const char *what,
 	printf("  %-46s %9s  target %-7s %-12s %s\n", what, val, tgt, verdict,
 	       note ? note : "");
 	if (!isnan(v))
-		add_row(st, "goal", id, size, 1, "ratio", v, "x", tgt, NAN);
+		bench_add_row(st, "goal", id, size, 1, "ratio", v, "x", tgt,
+			      NAN);
 }
 
-void print_goals(struct bench_state *st)
+void bench_print_goals(struct bench_state *st)
 {
 	size_t sizes[32], ts = st->o.touch_size, cs = st->o.ctl_size;
 	int n, i;
@@ -381,36 +392,39 @@ void print_goals(struct bench_state *st)
 	const struct bench_row *a, *b;
 	char note[64], sz[32];
 
-	if (!g_use_xpmem)
+	if (!bench_use_xpmem)
 		return;
 	printf("== Goals (reported, never asserted)\n");
 	if (st->o.sections & SEC_COPY) {
-		copy_sizes(&st->o, sizes, &n);
+		bench_copy_sizes(&st->o, sizes, &n);
 		for (i = 0; i < n; i++) {
-			a = find_row(st, "copy", "xpmem-warm", sizes[i], 1,
-				     "bandwidth");
+			a = bench_find_row(st, "copy", "xpmem-warm", sizes[i],
+					   1, "bandwidth");
 			if (a && (isnan(worst) || a->ratio < worst)) {
 				worst = a->ratio;
 				worst_size = sizes[i];
 			}
 		}
-		size_str(worst_size, sz, sizeof(sz));
+		bench_size_str(worst_size, sz, sizeof(sz));
 		snprintf(note, sizeof(note), "(worst size: %s)", sz);
 		goal(st, "warm-copy", "warm copy / local memcpy", worst_size,
 		     worst, 1, 0.95, note);
 	}
 	if (st->o.sections & SEC_TOUCH) {
-		a = find_row(st, "touch", "xpmem-4k-owner", ts, 1, "time");
+		a = bench_find_row(st, "touch", "xpmem-4k-owner", ts, 1,
+				   "time");
 		goal(st, "touch-4k",
 		     "first touch 4k owner / local anon read touch", ts,
 		     a ? a->ratio : NAN, 0, 0.2, NULL);
-		b = find_row(st, "touch", "xpmem-thp-owner", ts, 1, "time");
+		b = bench_find_row(st, "touch", "xpmem-thp-owner", ts, 1,
+				   "time");
 		goal(st, "touch-thp", "first touch THP owner / 4k owner", ts,
 		     a && b ? b->value / a->value : NAN, 0, 0.1,
 		     "(>= 10x faster)");
 	}
 	if (st->o.sections & SEC_CONTROL) {
-		a = find_row(st, "control", "attach+detach", cs, 1, "median");
+		a = bench_find_row(st, "control", "attach+detach", cs, 1,
+				   "median");
 		goal(st, "attach-detach",
 		     "attach+detach / mmap+munmap in cycle (median)",
 		     cs, a ? a->ratio : NAN, 0, 1.2, NULL);
@@ -427,7 +441,7 @@ static void csv_num(FILE *f, double v)
 		fprintf(f, "%.6g", v);
 }
 
-int write_csv(const struct bench_state *st, const char *path)
+int bench_write_csv(const struct bench_state *st, const char *path)
 {
 	const struct bench_info *in = &st->info;
 	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
@@ -520,7 +534,7 @@ static void dat_val(FILE *f, const struct bench_row *r)
 }
 
 /* Data files and a gnuplot script in dir; PNGs when gnuplot exists. */
-int write_plots(const struct bench_state *st, const char *dir)
+int bench_write_plots(const struct bench_state *st, const char *dir)
 {
 	size_t sizes[32];
 	int procs[64], n, np, i, m, status;
@@ -541,7 +555,7 @@ int write_plots(const struct bench_state *st, const char *dir)
 		"set datafile missing '?'\nset key outside right\nset grid\n");
 
 	if ((st->o.sections & SEC_COPY) && (f = open_in(dir, "copy.dat"))) {
-		copy_sizes(&st->o, sizes, &n);
+		bench_copy_sizes(&st->o, sizes, &n);
 		fprintf(f, "# size_bytes label");
 		for (m = 0; m < N_COPY; m++)
 			fprintf(f, " %s", copy_methods[m]);
@@ -549,13 +563,14 @@ int write_plots(const struct bench_state *st, const char *dir)
 		for (i = 0; i < n; i++) {
 			char lbl[32];
 
-			size_str(sizes[i], lbl, sizeof(lbl));
+			bench_size_str(sizes[i], lbl, sizeof(lbl));
 			memmove(strchr(lbl, ' '), strchr(lbl, ' ') + 1,
 				strlen(strchr(lbl, ' ')));
 			fprintf(f, "%zu %s", sizes[i], lbl);
 			for (m = 0; m < N_COPY; m++)
-				dat_val(f, find_row(st, "copy", copy_methods[m],
-						    sizes[i], 1, "bandwidth"));
+				dat_val(f, bench_find_row(st, "copy",
+							  copy_methods[m],
+							  sizes[i], 1, "bandwidth"));
 			fprintf(f, "\n");
 		}
 		fclose(f);
@@ -563,14 +578,15 @@ int write_plots(const struct bench_state *st, const char *dir)
 			"set logscale xy\nset xlabel 'bytes per copy'\n"
 			"set ylabel 'MiB/s'\nplot");
 		for (i = 0, m = 0; m < N_COPY; m++)
-			if (find_row(st, "copy", copy_methods[m], 0, 1, "bandwidth"))
+			if (bench_find_row(st, "copy", copy_methods[m], 0, 1,
+					   "bandwidth"))
 				fprintf(gp, "%s 'copy.dat' using 1:%d:xtic(2) with "
 					"linespoints title '%s'", i++ ? "," : "",
 					m + 3, copy_methods[m]);
 		fprintf(gp, "\nunset logscale\n");
 	}
 	if ((st->o.sections & SEC_SCALE) && (f = open_in(dir, "scale.dat"))) {
-		np = scale_procs(&st->o, procs);
+		np = bench_scale_procs(&st->o, procs);
 		fprintf(f, "# procs");
 		for (m = 0; m < N_SCALE; m++)
 			fprintf(f, " %s", scale_methods[m]);
@@ -578,9 +594,10 @@ int write_plots(const struct bench_state *st, const char *dir)
 		for (i = 0; i < np; i++) {
 			fprintf(f, "%d", procs[i]);
 			for (m = 0; m < N_SCALE; m++)
-				dat_val(f, find_row(st, "scale", scale_methods[m],
-						    0, procs[i],
-						    "aggregate_bandwidth"));
+				dat_val(f, bench_find_row(st, "scale",
+							  scale_methods[m],
+							  0, procs[i],
+							  "aggregate_bandwidth"));
 			fprintf(f, "\n");
 		}
 		fclose(f);
@@ -588,8 +605,8 @@ int write_plots(const struct bench_state *st, const char *dir)
 			"bandwidth'\nset xlabel 'P (processes)'\n"
 			"set ylabel 'MiB/s'\nset yrange [0:*]\nset xtics 1\nplot");
 		for (i = 0, m = 0; m < N_SCALE; m++)
-			if (find_row(st, "scale", scale_methods[m], 0, 1,
-				     "aggregate_bandwidth"))
+			if (bench_find_row(st, "scale", scale_methods[m], 0, 1,
+					   "aggregate_bandwidth"))
 				fprintf(gp, "%s 'scale.dat' using 1:%d with "
 					"linespoints title '%s'", i++ ? "," : "",
 					m + 2, scale_methods[m]);
@@ -599,9 +616,9 @@ int write_plots(const struct bench_state *st, const char *dir)
 	if ((st->o.sections & SEC_TOUCH) && (f = open_in(dir, "touch.dat"))) {
 		fprintf(f, "# method time_ms faults_per_page\n");
 		for (m = 0; m < N_TOUCH; m++) {
-			const struct bench_row *t = find_row(st, "touch",
+			const struct bench_row *t = bench_find_row(st, "touch",
 				touch_methods[m], st->o.touch_size, 1, "time");
-			const struct bench_row *fp = find_row(st, "touch",
+			const struct bench_row *fp = bench_find_row(st, "touch",
 				touch_methods[m], st->o.touch_size, 1,
 				"faults_per_page");
 
@@ -623,9 +640,11 @@ int write_plots(const struct bench_state *st, const char *dir)
 	if ((st->o.sections & SEC_CONTROL) && (f = open_in(dir, "control.dat"))) {
 		fprintf(f, "# operation median_ns p99_ns\n");
 		for (m = 0; m < N_CTL; m++) {
-			const struct bench_row *md = find_row(st, "control",
+			const struct bench_row *md = bench_find_row(st,
+								    "control",
 				ctl_ops[m], st->o.ctl_size, 1, "median");
-			const struct bench_row *p9 = find_row(st, "control",
+			const struct bench_row *p9 = bench_find_row(st,
+								    "control",
 				ctl_ops[m], st->o.ctl_size, 1, "p99");
 
 			if (!md)

@@ -38,27 +38,28 @@ static void compiler_barrier(void)
 
 static void reset_counters(void)
 {
-	atomic_store(&g_sh->owners_ready, 0);
-	atomic_store(&g_sh->cmd_seq, 0);
-	atomic_store(&g_sh->cmd_done, 0);
-	atomic_store(&g_sh->filled, 0);
-	atomic_store(&g_sh->drained, 0);
-	atomic_store(&g_sh->ctl_made, 0);
-	atomic_store(&g_sh->ctl_used, 0);
-	atomic_store(&g_sh->ready, 0);
-	atomic_store(&g_sh->go, 0);
-	atomic_store(&g_sh->done, 0);
-	atomic_store(&g_sh->quit, 0);
-	g_sh->cmd = CMD_NONE;
-	memset(g_sh->owner, 0, sizeof(g_sh->owner));
+	atomic_store(&bench_sh->owners_ready, 0);
+	atomic_store(&bench_sh->cmd_seq, 0);
+	atomic_store(&bench_sh->cmd_done, 0);
+	atomic_store(&bench_sh->filled, 0);
+	atomic_store(&bench_sh->drained, 0);
+	atomic_store(&bench_sh->ctl_made, 0);
+	atomic_store(&bench_sh->ctl_used, 0);
+	atomic_store(&bench_sh->ready, 0);
+	atomic_store(&bench_sh->go, 0);
+	atomic_store(&bench_sh->done, 0);
+	atomic_store(&bench_sh->quit, 0);
+	bench_sh->cmd = CMD_NONE;
+	memset(bench_sh->owner, 0, sizeof(bench_sh->owner));
 }
 
-int64_t do_make(void *buf, size_t size)
+int64_t bench_make(void *buf, size_t size)
 {
 	int64_t segid = xpmem_make(buf, size, XPMEM_PERMIT_MODE, (void *)0600);
 
 	if (segid == -1)
-		fail("xpmem_make(%p, %zu): %s", buf, size, strerror(errno));
+		bench_fail("xpmem_make(%p, %zu): %s", buf, size,
+			   strerror(errno));
 	return segid;
 }
 
@@ -67,7 +68,8 @@ static int64_t do_get(int64_t segid)
 	int64_t apid = xpmem_get(segid, XPMEM_RDWR, XPMEM_PERMIT_MODE, NULL);
 
 	if (apid == -1)
-		fail("xpmem_get(0x%llx): %s", (long long)segid, strerror(errno));
+		bench_fail("xpmem_get(0x%llx): %s", (long long)segid,
+			   strerror(errno));
 	return apid;
 }
 
@@ -77,30 +79,30 @@ static void *do_attach(int64_t apid, size_t size)
 	void *p = xpmem_attach(addr, size, NULL);
 
 	if (p == (void *)-1)
-		fail("xpmem_attach(0x%llx, %zu): %s", (long long)apid, size,
-		     strerror(errno));
+		bench_fail("xpmem_attach(0x%llx, %zu): %s", (long long)apid,
+			   size, strerror(errno));
 	return p;
 }
 
 static void do_detach(void *p)
 {
 	if (xpmem_detach(p) != 0)
-		fail("xpmem_detach(%p): %s", p, strerror(errno));
+		bench_fail("xpmem_detach(%p): %s", p, strerror(errno));
 }
 
 static void do_release(int64_t apid)
 {
 	if (xpmem_release(apid) != 0)
-		fail("xpmem_release: %s", strerror(errno));
+		bench_fail("xpmem_release: %s", strerror(errno));
 }
 
-void do_remove(int64_t segid)
+void bench_remove(int64_t segid)
 {
 	if (xpmem_remove(segid) != 0)
-		fail("xpmem_remove: %s", strerror(errno));
+		bench_fail("xpmem_remove: %s", strerror(errno));
 }
 
-void copy_sizes(const struct bench_opts *o, size_t *sizes, int *n)
+void bench_copy_sizes(const struct bench_opts *o, size_t *sizes, int *n)
 {
 	size_t s;
 
@@ -110,7 +112,7 @@ void copy_sizes(const struct bench_opts *o, size_t *sizes, int *n)
 			sizes[(*n)++] = s;
 }
 
-int scale_procs(const struct bench_opts *o, int *procs)
+int bench_scale_procs(const struct bench_opts *o, int *procs)
 {
 	int n = 0, p;
 
@@ -135,18 +137,18 @@ static long calibrate(const struct bench_opts *o, batch_fn fn, void *ctx)
 	double per;
 	long k = 1;
 
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	fn(ctx, 1);
-	t1 = now_ns();
+	t1 = bench_now_ns();
 	per = (double)(t1 - t0 ? t1 - t0 : 1);
 	/* A second, longer calibration for the small, fast cases. */
 	if (per * 4 < o->batch_ms * 1e6) {
 		k = (long)(o->batch_ms * 1e6 / per / 4);
 		if (k < 1)
 			k = 1;
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		fn(ctx, k);
-		t1 = now_ns();
+		t1 = bench_now_ns();
 		per = (double)(t1 - t0 ? t1 - t0 : 1) / (double)k;
 	}
 	k = (long)ceil(o->batch_ms * 1e6 / per);
@@ -207,9 +209,9 @@ static void batch_cma(void *p, long k)
 			ssize_t n = process_vm_readv(c->pid, &l, 1, &r, 1, 0);
 
 			if (n <= 0)
-				fail("process_vm_readv(%d, %zu bytes): %s",
-				     (int)c->pid, c->size - off,
-				     n < 0 ? strerror(errno) : "no progress");
+				bench_fail("process_vm_readv(%d, %zu bytes): %s",
+					   (int)c->pid, c->size - off,
+					   n < 0 ? strerror(errno) : "no progress");
 			off += (size_t)n;
 		}
 	}
@@ -222,17 +224,17 @@ static void batch_bounce(void *p, long k)
 	size_t nch = c->size / c->chunk;
 	long n = k * (long)nch, i;
 
-	g_sh->cmd = CMD_BOUNCE;
-	g_sh->cmd_arg = (uint64_t)n;
-	set_wake(&g_sh->cmd_seq, ++c->cmd_seq);
+	bench_sh->cmd = CMD_BOUNCE;
+	bench_sh->cmd_arg = (uint64_t)n;
+	bench_set_wake(&bench_sh->cmd_seq, ++c->cmd_seq);
 	for (i = 0; i < n; i++) {
-		wait_ge(&g_sh->filled, c->bounce_pos + 1);
+		bench_wait_ge(&bench_sh->filled, c->bounce_pos + 1);
 		memcpy(c->dst + (size_t)(i % (long)nch) * c->chunk, c->bounce,
 		       c->chunk);
 		compiler_barrier();
-		set_wake(&g_sh->drained, ++c->bounce_pos);
+		bench_set_wake(&bench_sh->drained, ++c->bounce_pos);
 	}
-	wait_ge(&g_sh->cmd_done, c->cmd_seq);
+	bench_wait_ge(&bench_sh->cmd_done, c->cmd_seq);
 }
 
 struct copy_owner_arg {
@@ -244,44 +246,45 @@ struct copy_owner_arg {
 static void copy_owner(void *p)
 {
 	struct copy_owner_arg *a = p;
-	char *src = map_anon(a->size, HUGE_2M, -1);
+	char *src = bench_map_anon(a->size, HUGE_2M, -1);
 	int64_t segid = -1;
 	int seen = 0, pos = 0;
 
-	fill_pattern(src, a->size, COPY_SEED);
-	if (g_use_xpmem)
-		segid = do_make(src, a->size);
-	g_sh->owner[0].pid = getpid();
-	g_sh->owner[0].vaddr = (uintptr_t)src;
-	g_sh->owner[0].segid = segid;
-	bump(&g_sh->owners_ready);
+	bench_fill_pattern(src, a->size, COPY_SEED);
+	if (bench_use_xpmem)
+		segid = bench_make(src, a->size);
+	bench_sh->owner[0].pid = getpid();
+	bench_sh->owner[0].vaddr = (uintptr_t)src;
+	bench_sh->owner[0].segid = segid;
+	bench_bump(&bench_sh->owners_ready);
 	for (;;) {
-		wait_ge(&g_sh->cmd_seq, ++seen);
-		if (g_sh->cmd == CMD_EXIT)
+		bench_wait_ge(&bench_sh->cmd_seq, ++seen);
+		if (bench_sh->cmd == CMD_EXIT)
 			break;
-		if (g_sh->cmd == CMD_BOUNCE) {
+		if (bench_sh->cmd == CMD_BOUNCE) {
 			size_t nch = a->size / a->chunk;
-			long n = (long)g_sh->cmd_arg, i;
+			long n = (long)bench_sh->cmd_arg, i;
 
 			for (i = 0; i < n; i++) {
-				wait_ge(&g_sh->drained, pos);
+				bench_wait_ge(&bench_sh->drained, pos);
 				memcpy(a->bounce,
 				       src + (size_t)(i % (long)nch) * a->chunk,
 				       a->chunk);
 				compiler_barrier();
-				set_wake(&g_sh->filled, ++pos);
+				bench_set_wake(&bench_sh->filled, ++pos);
 			}
 		}
-		set_wake(&g_sh->cmd_done, seen);
+		bench_set_wake(&bench_sh->cmd_done, seen);
 	}
-	if (g_use_xpmem)
-		do_remove(segid);
+	if (bench_use_xpmem)
+		bench_remove(segid);
 }
 
 static void verify(const char *what, const void *dst, size_t size)
 {
-	if (check_pattern(dst, size, COPY_SEED) != 0)
-		fail("%s: the copied data does not match the owner's", what);
+	if (bench_check_pattern(dst, size, COPY_SEED) != 0)
+		bench_fail("%s: the copied data does not match the owner's",
+			   what);
 }
 
 /* One copy method of the copy section. */
@@ -298,14 +301,14 @@ struct copy_method {
  * the methods take turns, one timed batch each per round, so that a
  * drift of the machine's speed (frequency, other load) hits all of them.
  */
-void run_copy(struct bench_state *st)
+void bench_run_copy(struct bench_state *st)
 {
 	const struct bench_opts *o = &st->o;
 	size_t sizes[32];
 	int nsizes, i;
 	char sz[32];
 
-	copy_sizes(o, sizes, &nsizes);
+	bench_copy_sizes(o, sizes, &nsizes);
 	for (i = 0; i < nsizes; i++) {
 		size_t size = sizes[i];
 		size_t chunk = size < o->bounce_size ? size : o->bounce_size;
@@ -318,43 +321,44 @@ void run_copy(struct bench_state *st)
 		double base_bw;
 		pid_t owner;
 
-		size_str(size, sz, sizeof(sz));
-		src = map_anon(size, HUGE_2M, -1);
-		dst = map_dst(size, DST_COLOUR);
-		fill_pattern(src, size, COPY_SEED);
+		bench_size_str(size, sz, sizeof(sz));
+		src = bench_map_anon(size, HUGE_2M, -1);
+		dst = bench_map_dst(size, DST_COLOUR);
+		bench_fill_pattern(src, size, COPY_SEED);
 		memset(dst, 0, size);
 		base.dst = dst;
 
 		/* The owner, with the bounce buffer shared from the start. */
 		fd = memfd_create("xpmem-bench-bounce", MFD_CLOEXEC);
 		if (fd < 0 || ftruncate(fd, (off_t)chunk) != 0)
-			fail("memfd of %zu bytes: %s", chunk, strerror(errno));
+			bench_fail("memfd of %zu bytes: %s", chunk,
+				   strerror(errno));
 		bounce = mmap(NULL, chunk, PROT_READ | PROT_WRITE, MAP_SHARED,
 			      fd, 0);
 		if (bounce == MAP_FAILED)
-			fail("mmap of the memfd: %s", strerror(errno));
+			bench_fail("mmap of the memfd: %s", strerror(errno));
 		close(fd);
 		memset(bounce, 0, chunk);
 		oa.bounce = bounce;
 		reset_counters();
-		owner = spawn(copy_owner, &oa);
-		wait_ge(&g_sh->owners_ready, 1);
+		owner = bench_spawn(copy_owner, &oa);
+		bench_wait_ge(&bench_sh->owners_ready, 1);
 
 		memset(m, 0, sizeof(m));
 		m[nm] = (struct copy_method){ "memcpy", batch_memcpy, base, 0, {0} };
 		m[nm++].c.src = src;
-		if (g_use_xpmem) {
-			base.apid = do_get(g_sh->owner[0].segid);
+		if (bench_use_xpmem) {
+			base.apid = do_get(bench_sh->owner[0].segid);
 			att = do_attach(base.apid, size);
-			touch_read(att, size);	/* pre-fault */
+			bench_touch_read(att, size);	/* pre-fault */
 			m[nm] = (struct copy_method){ "xpmem-warm", batch_memcpy,
 						      base, 0, {0} };
 			m[nm++].c.src = att;
 			m[nm++] = (struct copy_method){ "xpmem-acd", batch_acd,
 							base, 0, {0} };
 		}
-		base.pid = g_sh->owner[0].pid;
-		base.remote = g_sh->owner[0].vaddr;
+		base.pid = bench_sh->owner[0].pid;
+		base.remote = bench_sh->owner[0].vaddr;
 		m[nm++] = (struct copy_method){ "cma", batch_cma, base, 0, {0} };
 		base.bounce = bounce;
 		bounce_m = &m[nm];
@@ -362,41 +366,44 @@ void run_copy(struct bench_state *st)
 						base, 0, {0} };
 
 		for (j = 0; j < nm; j++) {
-			progress(st, "copy %s %s (calibration)", sz, m[j].name);
+			bench_progress(st, "copy %s %s (calibration)", sz,
+				       m[j].name);
 			memset(dst, 0, size);
 			m[j].k = calibrate(o, m[j].fn, &m[j].c);
 			verify(m[j].name, dst, size);
 		}
 		for (r = 0; r < o->reps; r++) {
-			progress(st, "copy %s round %d/%d", sz, r + 1, o->reps);
+			bench_progress(st, "copy %s round %d/%d", sz, r + 1,
+				       o->reps);
 			for (j = 0; j < nm; j++) {
 				uint64_t t0, t1;
 
-				t0 = now_ns();
+				t0 = bench_now_ns();
 				m[j].fn(&m[j].c, m[j].k);
-				t1 = now_ns();
+				t1 = bench_now_ns();
 				m[j].bw[r] = (double)size * (double)m[j].k /
 					((double)(t1 - t0 ? t1 - t0 : 1) / 1e9) / MiB;
 			}
 		}
-		base_bw = median_double(m[0].bw, (size_t)o->reps);
-		add_row(st, "copy", "memcpy", size, 1, "bandwidth", base_bw,
-			"MiB/s", NULL, NAN);
+		base_bw = bench_median_double(m[0].bw, (size_t)o->reps);
+		bench_add_row(st, "copy", "memcpy", size, 1, "bandwidth",
+			      base_bw, "MiB/s", NULL, NAN);
 		for (j = 1; j < nm; j++)
-			add_row(st, "copy", m[j].name, size, 1, "bandwidth",
-				median_double(m[j].bw, (size_t)o->reps),
-				"MiB/s", "memcpy", base_bw);
+			bench_add_row(st, "copy", m[j].name, size, 1,
+				      "bandwidth",
+				      bench_median_double(m[j].bw, (size_t)o->reps),
+				      "MiB/s", "memcpy", base_bw);
 
 		if (att) {
 			do_detach(att);
 			do_release(base.apid);
 		}
-		g_sh->cmd = CMD_EXIT;
-		set_wake(&g_sh->cmd_seq, ++bounce_m->c.cmd_seq);
-		reap(owner);
+		bench_sh->cmd = CMD_EXIT;
+		bench_set_wake(&bench_sh->cmd_seq, ++bounce_m->c.cmd_seq);
+		bench_reap(owner);
 		munmap(bounce, chunk);
-		unmap_anon(src, size);
-		unmap_dst(dst, size, DST_COLOUR);
+		bench_unmap_anon(src, size);
+		bench_unmap_dst(dst, size, DST_COLOUR);
 	}
 }
 
@@ -408,11 +415,11 @@ static void touch_once(const void *p, size_t size, double *ms, double *faults)
 	long f0, f1;
 	uint64_t t0, t1;
 
-	f0 = minflt_now();
-	t0 = now_ns();
-	touch_read(p, size);
-	t1 = now_ns();
-	f1 = minflt_now();
+	f0 = bench_minflt_now();
+	t0 = bench_now_ns();
+	bench_touch_read(p, size);
+	t1 = bench_now_ns();
+	f1 = bench_minflt_now();
 	*ms = (double)(t1 - t0) / 1e6;
 	*faults = (double)(f1 - f0);
 }
@@ -421,14 +428,15 @@ static void touch_add(struct bench_state *st, const char *method, size_t size,
 		      double *ms, double *faults, double base_ms)
 {
 	int n = st->o.reps;
-	double m = median_double(ms, (size_t)n);
-	double f = median_double(faults, (size_t)n);
+	double m = bench_median_double(ms, (size_t)n);
+	double f = bench_median_double(faults, (size_t)n);
 
-	add_row(st, "touch", method, size, 1, "time", m, "ms",
-		isnan(base_ms) ? NULL : "local-anon-4k", base_ms);
-	add_row(st, "touch", method, size, 1, "faults", f, "faults", NULL, NAN);
-	add_row(st, "touch", method, size, 1, "faults_per_page",
-		f / (double)(size / PAGE_4K), "faults/page", NULL, NAN);
+	bench_add_row(st, "touch", method, size, 1, "time", m, "ms",
+		      isnan(base_ms) ? NULL : "local-anon-4k", base_ms);
+	bench_add_row(st, "touch", method, size, 1, "faults", f, "faults", NULL,
+		      NAN);
+	bench_add_row(st, "touch", method, size, 1, "faults_per_page",
+		      f / (double)(size / PAGE_4K), "faults/page", NULL, NAN);
 }
 
 /*
@@ -440,7 +448,7 @@ static void touch_add(struct bench_state *st, const char *method, size_t size,
 void bench_owner(void *p)
 {
 	struct bench_owner_arg *a = p;
-	struct owner_slot *s = &g_sh->owner[a->slot];
+	struct owner_slot *s = &bench_sh->owner[a->slot];
 	char *buf;
 	int64_t segid = -1;
 
@@ -448,21 +456,22 @@ void bench_owner(void *p)
 		buf = mmap(NULL, a->size, PROT_READ | PROT_WRITE, MAP_SHARED,
 			   a->memfd, 0);
 		if (buf == MAP_FAILED)
-			fail("mmap of the memfd: %s", strerror(errno));
-		touch_write(buf, a->size);
+			bench_fail("mmap of the memfd: %s", strerror(errno));
+		bench_touch_write(buf, a->size);
 		munmap(buf, a->size);
 		return;
 	}
-	buf = map_anon(a->size, HUGE_2M, a->huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
-	touch_write(buf, a->size);
-	segid = do_make(buf, a->size);
+	buf = bench_map_anon(a->size, HUGE_2M,
+			     a->huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	bench_touch_write(buf, a->size);
+	segid = bench_make(buf, a->size);
 	s->pid = getpid();
 	s->vaddr = (uintptr_t)buf;
 	s->segid = segid;
-	s->anon_huge_kb = anon_huge_kb(buf, a->size);
-	bump(&g_sh->owners_ready);
-	wait_ge(&g_sh->quit, 1);
-	do_remove(segid);
+	s->anon_huge_kb = bench_anon_huge_kb(buf, a->size);
+	bench_bump(&bench_sh->owners_ready);
+	bench_wait_ge(&bench_sh->quit, 1);
+	bench_remove(segid);
 }
 
 enum { T_ANON4K, T_ANONTHP, T_MEMFD, T_XP4K, T_XPTHP, T_N };
@@ -477,7 +486,7 @@ static const char *const touch_names[T_N] = {
  * mapping of a memfd populated by another process, and fresh attachments
  * of a populated 4 KiB owner and of a THP owner.
  */
-void run_touch(struct bench_state *st)
+void bench_run_touch(struct bench_state *st)
 {
 	const struct bench_opts *o = &st->o;
 	size_t size = o->touch_size;
@@ -485,41 +494,43 @@ void run_touch(struct bench_state *st)
 	struct bench_owner_arg ta[2];
 	int64_t apid[2] = { -1, -1 };
 	pid_t owner[2] = { 0, 0 };
-	int r, fd, k, n = g_use_xpmem ? T_N : T_XP4K;
+	int r, fd, k, n = bench_use_xpmem ? T_N : T_XP4K;
 	char *p;
 
 	fd = memfd_create("xpmem-bench-touch", MFD_CLOEXEC);
 	if (fd < 0 || ftruncate(fd, (off_t)size) != 0)
-		fail("memfd of %zu bytes: %s", size, strerror(errno));
+		bench_fail("memfd of %zu bytes: %s", size, strerror(errno));
 	reset_counters();
 	ta[0] = (struct bench_owner_arg){ .size = size, .memfd = fd };
-	reap(spawn(bench_owner, &ta[0]));
-	if (g_use_xpmem) {
+	bench_reap(bench_spawn(bench_owner, &ta[0]));
+	if (bench_use_xpmem) {
 		for (k = 0; k < 2; k++) {
 			ta[k] = (struct bench_owner_arg){ .size = size, .slot = k,
 							  .huge = k, .memfd = -1 };
-			owner[k] = spawn(bench_owner, &ta[k]);
+			owner[k] = bench_spawn(bench_owner, &ta[k]);
 		}
-		wait_ge(&g_sh->owners_ready, 2);
+		bench_wait_ge(&bench_sh->owners_ready, 2);
 		for (k = 0; k < 2; k++)
-			apid[k] = do_get(g_sh->owner[k].segid);
+			apid[k] = do_get(bench_sh->owner[k].segid);
 	}
 
 	for (r = 0; r < o->reps; r++) {
-		progress(st, "touch round %d/%d", r + 1, o->reps);
+		bench_progress(st, "touch round %d/%d", r + 1, o->reps);
 		for (k = 0; k < n; k++) {
 			switch (k) {
 			case T_ANON4K:
 			case T_ANONTHP:
-				p = map_anon(size, HUGE_2M, k == T_ANON4K ?
-					     MADV_NOHUGEPAGE : MADV_HUGEPAGE);
+				p = bench_map_anon(size, HUGE_2M, k == T_ANON4K ?
+						   MADV_NOHUGEPAGE :
+						   MADV_HUGEPAGE);
 				touch_once(p, size, &ms[k][r], &fl[k][r]);
-				unmap_anon(p, size);
+				bench_unmap_anon(p, size);
 				break;
 			case T_MEMFD:
 				p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
 				if (p == MAP_FAILED)
-					fail("mmap of the memfd: %s", strerror(errno));
+					bench_fail("mmap of the memfd: %s",
+						   strerror(errno));
 				touch_once(p, size, &ms[k][r], &fl[k][r]);
 				munmap(p, size);
 				break;
@@ -534,20 +545,21 @@ void run_touch(struct bench_state *st)
 	close(fd);
 
 	touch_add(st, touch_names[0], size, ms[0], fl[0], NAN);
-	base = find_row(st, "touch", touch_names[0], size, 1, "time")->value;
+	base = bench_find_row(st, "touch", touch_names[0], size, 1,
+			      "time")->value;
 	for (k = 1; k < n; k++)
 		touch_add(st, touch_names[k], size, ms[k], fl[k], base);
-	if (g_use_xpmem) {
+	if (bench_use_xpmem) {
 		for (k = 0; k < 2; k++) {
 			do_release(apid[k]);
-			add_row(st, "touch", touch_names[T_XP4K + k], size, 1,
-				"owner_anon_huge",
-				(double)g_sh->owner[k].anon_huge_kb, "kB", NULL,
-				NAN);
+			bench_add_row(st, "touch", touch_names[T_XP4K + k],
+				      size, 1, "owner_anon_huge",
+				      (double)bench_sh->owner[k].anon_huge_kb,
+				      "kB", NULL, NAN);
 		}
-		set_wake(&g_sh->quit, 1);
+		bench_set_wake(&bench_sh->quit, 1);
 		for (k = 0; k < 2; k++)
-			reap(owner[k]);
+			bench_reap(owner[k]);
 	}
 }
 
@@ -584,24 +596,24 @@ struct ctl_owner_arg {
 static void ctl_owner(void *p)
 {
 	struct ctl_owner_arg *a = p;
-	char *buf = map_anon(a->size, HUGE_2M, -1);
+	char *buf = bench_map_anon(a->size, HUGE_2M, -1);
 	int i;
 
-	touch_write(buf, a->size);
+	bench_touch_write(buf, a->size);
 	for (i = 0; i < CTL_WARM + 2 * a->n; i++) {
 		int j = i - CTL_WARM;
 		uint64_t t0, t1, t2, t3;
 		int64_t segid;
 
-		t0 = now_ns();
-		segid = do_make(buf, a->size);
-		t1 = now_ns();
-		g_sh->owner[0].segid = segid;
-		set_wake(&g_sh->ctl_made, i + 1);
-		wait_ge(&g_sh->ctl_used, i + 1);
-		t2 = now_ns();
-		do_remove(segid);
-		t3 = now_ns();
+		t0 = bench_now_ns();
+		segid = bench_make(buf, a->size);
+		t1 = bench_now_ns();
+		bench_sh->owner[0].segid = segid;
+		bench_set_wake(&bench_sh->ctl_made, i + 1);
+		bench_wait_ge(&bench_sh->ctl_used, i + 1);
+		t2 = bench_now_ns();
+		bench_remove(segid);
+		t3 = bench_now_ns();
 		/* The attacher attached in the even iterations. */
 		if (j >= 0 && j % 2 == 0) {
 			a->times[OP_MAKE * a->n + j / 2] = t1 - t0;
@@ -610,7 +622,7 @@ static void ctl_owner(void *p)
 	}
 }
 
-void run_control(struct bench_state *st)
+void bench_run_control(struct bench_state *st)
 {
 	const struct bench_opts *o = &st->o;
 	size_t size = o->ctl_size, tlen;
@@ -623,23 +635,23 @@ void run_control(struct bench_state *st)
 	t = mmap(NULL, tlen, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 		 -1, 0);
 	if (t == MAP_FAILED)
-		fail("mmap of %zu bytes: %s", tlen, strerror(errno));
+		bench_fail("mmap of %zu bytes: %s", tlen, strerror(errno));
 	ca.times = t;
 
-	progress(st, "control mmap+munmap");
+	bench_progress(st, "control mmap+munmap");
 	for (i = 0; i < CTL_WARM + n; i++) {
 		uint64_t t0, t1, t2;
 		void *m;
 
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		m = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		t1 = now_ns();
+		t1 = bench_now_ns();
 		if (m == MAP_FAILED)
-			fail("mmap: %s", strerror(errno));
+			bench_fail("mmap: %s", strerror(errno));
 		if (munmap(m, size) != 0)
-			fail("munmap: %s", strerror(errno));
-		t2 = now_ns();
+			bench_fail("munmap: %s", strerror(errno));
+		t2 = bench_now_ns();
 		if (i >= CTL_WARM) {
 			t[OP_MMAP * n + i - CTL_WARM] = t1 - t0;
 			t[OP_MUNMAP * n + i - CTL_WARM] = t2 - t1;
@@ -647,12 +659,13 @@ void run_control(struct bench_state *st)
 		}
 	}
 
-	if (g_use_xpmem) {
+	if (bench_use_xpmem) {
 		pid_t owner;
 
-		progress(st, "control xpmem make/get/attach/detach/release/remove");
+		bench_progress(st,
+			       "control xpmem make/get/attach/detach/release/remove");
 		reset_counters();
-		owner = spawn(ctl_owner, &ca);
+		owner = bench_spawn(ctl_owner, &ca);
 		for (i = 0; i < CTL_WARM + 2 * n; i++) {
 			int j = i - CTL_WARM, k = j / 2;
 			bool anon = j % 2 != 0;
@@ -660,27 +673,28 @@ void run_control(struct bench_state *st)
 			int64_t apid;
 			void *a;
 
-			wait_ge(&g_sh->ctl_made, i + 1);
-			t0 = now_ns();
-			apid = do_get(g_sh->owner[0].segid);
-			t1 = now_ns();
+			bench_wait_ge(&bench_sh->ctl_made, i + 1);
+			t0 = bench_now_ns();
+			apid = do_get(bench_sh->owner[0].segid);
+			t1 = bench_now_ns();
 			if (anon) {
 				a = mmap(NULL, size, PROT_READ | PROT_WRITE,
 					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 				if (a == MAP_FAILED)
-					fail("mmap: %s", strerror(errno));
-				t2 = now_ns();
+					bench_fail("mmap: %s", strerror(errno));
+				t2 = bench_now_ns();
 				if (munmap(a, size) != 0)
-					fail("munmap: %s", strerror(errno));
+					bench_fail("munmap: %s",
+						   strerror(errno));
 			} else {
 				a = do_attach(apid, size);
-				t2 = now_ns();
+				t2 = bench_now_ns();
 				do_detach(a);
 			}
-			t3 = now_ns();
+			t3 = bench_now_ns();
 			do_release(apid);
-			t4 = now_ns();
-			set_wake(&g_sh->ctl_used, i + 1);
+			t4 = bench_now_ns();
+			bench_set_wake(&bench_sh->ctl_used, i + 1);
 			if (j < 0)
 				continue;
 			if (anon) {
@@ -695,39 +709,43 @@ void run_control(struct bench_state *st)
 				t[OP_AD * n + k] = t3 - t1;
 			}
 		}
-		reap(owner);
+		bench_reap(owner);
 		for (i = 0; i < n; i++)
 			t[OP_CYCLE * n + i] = t[OP_MAKE * n + i] + t[OP_GET * n + i] +
 				t[OP_ATTACH * n + i] + t[OP_DETACH * n + i] +
 				t[OP_RELEASE * n + i] + t[OP_REMOVE * n + i];
 	}
 
-	for (op = 0; op < (g_use_xpmem ? OP_N : OP_CMMAP); op++) {
-		med[op] = (double)percentile_u64(t + (size_t)op * n, (size_t)n, 0.5);
-		p99[op] = (double)percentile_u64(t + (size_t)op * n, (size_t)n, 0.99);
+	for (op = 0; op < (bench_use_xpmem ? OP_N : OP_CMMAP); op++) {
+		med[op] = (double)bench_percentile_u64(t + (size_t)op * n,
+						       (size_t)n, 0.5);
+		p99[op] = (double)bench_percentile_u64(t + (size_t)op * n,
+						       (size_t)n, 0.99);
 	}
 	for (op = OP_MMAP; op <= OP_MM; op++) {
-		add_row(st, "control", op_names[op], size, 1, "median", med[op],
-			"ns", NULL, NAN);
-		add_row(st, "control", op_names[op], size, 1, "p99", p99[op],
-			"ns", NULL, NAN);
+		bench_add_row(st, "control", op_names[op], size, 1, "median",
+			      med[op], "ns", NULL, NAN);
+		bench_add_row(st, "control", op_names[op], size, 1, "p99",
+			      p99[op], "ns", NULL, NAN);
 	}
-	if (g_use_xpmem) {
+	if (bench_use_xpmem) {
 		for (op = OP_CMMAP; op <= OP_CMM; op++) {
-			add_row(st, "control", op_names[op], size, 1, "median",
-				med[op], "ns", NULL, NAN);
-			add_row(st, "control", op_names[op], size, 1, "p99",
-				p99[op], "ns", NULL, NAN);
+			bench_add_row(st, "control", op_names[op], size, 1,
+				      "median", med[op], "ns", NULL, NAN);
+			bench_add_row(st, "control", op_names[op], size, 1,
+				      "p99", p99[op], "ns", NULL, NAN);
 		}
 		for (op = OP_MAKE; op <= OP_CYCLE; op++) {
 			int b = op == OP_ATTACH ? OP_CMMAP :
 				op == OP_DETACH ? OP_CMUNMAP :
 				op == OP_AD ? OP_CMM : OP_MM;
 
-			add_row(st, "control", op_names[op], size, 1, "median",
-				med[op], "ns", op_names[b], med[b]);
-			add_row(st, "control", op_names[op], size, 1, "p99",
-				p99[op], "ns", op_names[b], p99[b]);
+			bench_add_row(st, "control", op_names[op], size, 1,
+				      "median", med[op], "ns", op_names[b],
+				      med[b]);
+			bench_add_row(st, "control", op_names[op], size, 1,
+				      "p99", p99[op], "ns", op_names[b],
+				      p99[b]);
 		}
 	}
 	munmap(t, tlen);
@@ -751,24 +769,24 @@ struct sc_arg {
 static void sc_owner(void *p)
 {
 	struct sc_arg *a = p;
-	char *buf = map_anon(a->size, HUGE_2M, -1);
+	char *buf = bench_map_anon(a->size, HUGE_2M, -1);
 	int64_t segid;
 
-	fill_pattern(buf, a->size, 100 + (uint64_t)a->id);
-	segid = do_make(buf, a->size);
-	g_sh->owner[a->id].pid = getpid();
-	g_sh->owner[a->id].vaddr = (uintptr_t)buf;
-	g_sh->owner[a->id].segid = segid;
-	bump(&g_sh->owners_ready);
-	wait_ge(&g_sh->quit, 1);
-	do_remove(segid);
+	bench_fill_pattern(buf, a->size, 100 + (uint64_t)a->id);
+	segid = bench_make(buf, a->size);
+	bench_sh->owner[a->id].pid = getpid();
+	bench_sh->owner[a->id].vaddr = (uintptr_t)buf;
+	bench_sh->owner[a->id].segid = segid;
+	bench_bump(&bench_sh->owners_ready);
+	bench_wait_ge(&bench_sh->quit, 1);
+	bench_remove(segid);
 }
 
 static void sc_worker(void *p)
 {
 	struct sc_arg *a = p;
 	unsigned colour = DST_COLOUR + 2 * (unsigned)a->id;
-	char *dst = map_dst(a->size, colour);
+	char *dst = bench_map_dst(a->size, colour);
 	const char *src[BENCH_MAX_PROCS];
 	int64_t apid[BENCH_MAX_PROCS];
 	uint64_t seed;
@@ -777,16 +795,16 @@ static void sc_worker(void *p)
 
 	memset(dst, 0, a->size);
 	if (a->nowners == 0) {
-		char *s = map_anon(a->size, HUGE_2M, -1);
+		char *s = bench_map_anon(a->size, HUGE_2M, -1);
 
 		seed = 100 + (uint64_t)a->id;
-		fill_pattern(s, a->size, seed);
+		bench_fill_pattern(s, a->size, seed);
 		src[0] = s;
 	} else {
 		for (o = 0; o < a->nowners; o++) {
-			apid[o] = do_get(g_sh->owner[a->first + o].segid);
+			apid[o] = do_get(bench_sh->owner[a->first + o].segid);
 			src[o] = do_attach(apid[o], a->size);
-			touch_read(src[o], a->size);
+			bench_touch_read(src[o], a->size);
 		}
 		seed = 100 + (uint64_t)(a->first + a->nowners - 1);
 	}
@@ -795,30 +813,30 @@ static void sc_worker(void *p)
 
 		for (o = 0; o < n; o++)	/* warm */
 			memcpy(dst, src[o], a->size);
-		bump(&g_sh->ready);
+		bench_bump(&bench_sh->ready);
 		for (r = 0; r < a->reps; r++) {
 			uint64_t t0, t1;
 
-			wait_ge(&g_sh->go, r + 1);
-			t0 = now_ns();
+			bench_wait_ge(&bench_sh->go, r + 1);
+			t0 = bench_now_ns();
 			for (k = 0; k < a->k; k++)
 				for (o = 0; o < n; o++) {
 					memcpy(dst, src[o], a->size);
 					compiler_barrier();
 				}
-			t1 = now_ns();
-			g_sh->res[a->id][r].t0 = t0;
-			g_sh->res[a->id][r].t1 = t1;
-			bump(&g_sh->done);
+			t1 = bench_now_ns();
+			bench_sh->res[a->id][r].t0 = t0;
+			bench_sh->res[a->id][r].t1 = t1;
+			bench_bump(&bench_sh->done);
 		}
 	}
-	if (check_pattern(dst, a->size, seed) != 0)
-		fail("scale: the copied data does not match the owner's");
+	if (bench_check_pattern(dst, a->size, seed) != 0)
+		bench_fail("scale: the copied data does not match the owner's");
 	for (o = 0; o < a->nowners; o++) {
 		do_detach((void *)src[o]);
 		do_release(apid[o]);
 	}
-	unmap_dst(dst, a->size, colour);
+	bench_unmap_dst(dst, a->size, colour);
 }
 
 /* One scale case with P processes; returns the median aggregate MiB/s. */
@@ -839,10 +857,10 @@ static double scale_case(struct bench_state *st, int kind, int P, long k)
 	reset_counters();
 	for (i = 0; i < nowners; i++) {
 		args[np] = (struct sc_arg){ .id = i, .size = o->scale_size };
-		pids[np] = spawn(sc_owner, &args[np]);
+		pids[np] = bench_spawn(sc_owner, &args[np]);
 		np++;
 	}
-	wait_ge(&g_sh->owners_ready, nowners);
+	bench_wait_ge(&bench_sh->owners_ready, nowners);
 	for (i = 0; i < nworkers; i++) {
 		struct sc_arg *a = &args[np];
 
@@ -858,19 +876,19 @@ static double scale_case(struct bench_state *st, int kind, int P, long k)
 			a->first = 0;
 			a->nowners = P;
 		}
-		pids[np] = spawn(sc_worker, a);
+		pids[np] = bench_spawn(sc_worker, a);
 		np++;
 	}
-	wait_ge(&g_sh->ready, nworkers);
+	bench_wait_ge(&bench_sh->ready, nworkers);
 	for (r = 0; r < o->reps; r++) {
-		set_wake(&g_sh->go, r + 1);
-		wait_ge(&g_sh->done, nworkers * (r + 1));
+		bench_set_wake(&bench_sh->go, r + 1);
+		bench_wait_ge(&bench_sh->done, nworkers * (r + 1));
 	}
 	for (i = nowners; i < np; i++)
-		reap(pids[i]);
-	set_wake(&g_sh->quit, 1);
+		bench_reap(pids[i]);
+	bench_set_wake(&bench_sh->quit, 1);
 	for (i = 0; i < nowners; i++)
-		reap(pids[i]);
+		bench_reap(pids[i]);
 
 	bytes = (double)o->scale_size * (double)k *
 		(double)(kind == SC_MANY_TO_ONE ? P : nworkers);
@@ -878,17 +896,17 @@ static double scale_case(struct bench_state *st, int kind, int P, long k)
 		uint64_t lo = UINT64_MAX, hi = 0;
 
 		for (i = 0; i < nworkers; i++) {
-			if (g_sh->res[i][r].t0 < lo)
-				lo = g_sh->res[i][r].t0;
-			if (g_sh->res[i][r].t1 > hi)
-				hi = g_sh->res[i][r].t1;
+			if (bench_sh->res[i][r].t0 < lo)
+				lo = bench_sh->res[i][r].t0;
+			if (bench_sh->res[i][r].t1 > hi)
+				hi = bench_sh->res[i][r].t1;
 		}
 		agg[r] = bytes / ((double)(hi - lo ? hi - lo : 1) / 1e9) / MiB;
 	}
-	return median_double(agg, (size_t)o->reps);
+	return bench_median_double(agg, (size_t)o->reps);
 }
 
-void run_scale(struct bench_state *st)
+void bench_run_scale(struct bench_state *st)
 {
 	const struct bench_opts *o = &st->o;
 	int procs[64], np, i, kind;
@@ -898,23 +916,23 @@ void run_scale(struct bench_state *st)
 	uint64_t t0, t1;
 
 	/* Copies per run: at least batch_ms for one process. */
-	a = map_anon(o->scale_size, HUGE_2M, -1);
-	b = map_dst(o->scale_size, DST_COLOUR);
-	fill_pattern(a, o->scale_size, 1);
+	a = bench_map_anon(o->scale_size, HUGE_2M, -1);
+	b = bench_map_dst(o->scale_size, DST_COLOUR);
+	bench_fill_pattern(a, o->scale_size, 1);
 	memcpy(b, a, o->scale_size);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	memcpy(b, a, o->scale_size);
 	compiler_barrier();
-	t1 = now_ns();
-	unmap_anon(a, o->scale_size);
-	unmap_dst(b, o->scale_size, DST_COLOUR);
+	t1 = bench_now_ns();
+	bench_unmap_anon(a, o->scale_size);
+	bench_unmap_dst(b, o->scale_size, DST_COLOUR);
 	k = (long)ceil(o->batch_ms * 1e6 / (double)(t1 - t0 ? t1 - t0 : 1));
 	if (k < 1)
 		k = 1;
 	if (k > 1000000)
 		k = 1000000;
 
-	np = scale_procs(o, procs);
+	np = bench_scale_procs(o, procs);
 	for (i = 0; i < np; i++) {
 		int P = procs[i];
 		double base = NAN;
@@ -922,24 +940,28 @@ void run_scale(struct bench_state *st)
 		for (kind = 0; kind < SC_N; kind++) {
 			double v;
 
-			if (kind != SC_MEMCPY && !g_use_xpmem)
+			if (kind != SC_MEMCPY && !bench_use_xpmem)
 				continue;
-			progress(st, "scale %s P=%d", sc_names[kind], P);
+			bench_progress(st, "scale %s P=%d", sc_names[kind], P);
 			v = scale_case(st, kind, P, k);
 			if (kind == SC_MEMCPY) {
 				base = v;
 				if (P == 1)
 					base1 = v;
-				add_row(st, "scale", "memcpy", o->scale_size, P,
-					"aggregate_bandwidth", v, "MiB/s", NULL, NAN);
+				bench_add_row(st, "scale", "memcpy",
+					      o->scale_size, P,
+					      "aggregate_bandwidth", v,
+					      "MiB/s", NULL, NAN);
 			} else if (kind == SC_MANY_TO_ONE) {
-				add_row(st, "scale", sc_names[kind], o->scale_size,
-					P, "aggregate_bandwidth", v, "MiB/s",
-					"memcpy-P1", base1);
+				bench_add_row(st, "scale", sc_names[kind],
+					      o->scale_size, P,
+					      "aggregate_bandwidth", v,
+					      "MiB/s", "memcpy-P1", base1);
 			} else {
-				add_row(st, "scale", sc_names[kind], o->scale_size,
-					P, "aggregate_bandwidth", v, "MiB/s",
-					"memcpy", base);
+				bench_add_row(st, "scale", sc_names[kind],
+					      o->scale_size, P,
+					      "aggregate_bandwidth", v,
+					      "MiB/s", "memcpy", base);
 			}
 		}
 	}
