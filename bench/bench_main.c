@@ -89,27 +89,30 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 	return 0;
 }
 
+/* The sections, in the order they run. */
+static const struct bench_section *const sections[] = {
+	&bench_copy, &bench_touch, &bench_control, &bench_scale,
+	&bench_teardown,
+};
+#define N_SECTIONS (int)(sizeof(sections) / sizeof(sections[0]))
+
 static int parse_sections(const char *s, unsigned *out)
 {
 	char buf[128], *tok, *save;
+	int i;
 
 	snprintf(buf, sizeof(buf), "%s", s);
 	*out = 0;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "copy"))
-			*out |= SEC_COPY;
-		else if (!strcmp(tok, "touch"))
-			*out |= SEC_TOUCH;
-		else if (!strcmp(tok, "control"))
-			*out |= SEC_CONTROL;
-		else if (!strcmp(tok, "scale"))
-			*out |= SEC_SCALE;
-		else if (!strcmp(tok, "teardown"))
-			*out |= SEC_TEARDOWN;
-		else if (!strcmp(tok, "all"))
+		if (!strcmp(tok, "all")) {
 			*out |= SEC_ALL | SEC_TEARDOWN;
-		else
+			continue;
+		}
+		for (i = 0; i < N_SECTIONS && strcmp(tok, sections[i]->name); i++)
+			;
+		if (i == N_SECTIONS)
 			return -1;
+		*out |= sections[i]->bit;
 	}
 	return *out ? 0 : -1;
 }
@@ -163,7 +166,7 @@ int xpmem_bench_main(int argc, char **argv)
 	double batch = 0;
 	long ncpu;
 	size_t sizes[32];
-	int nsizes, plist[64];
+	int nsizes, i;
 
 	memset(&st, 0, sizeof(st));
 	o->sections = SEC_ALL;
@@ -175,7 +178,7 @@ int xpmem_bench_main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
 		const char *name = NULL;
 
-		for (int i = 0; long_opts[i].name; i++)
+		for (i = 0; long_opts[i].name; i++)
 			if (long_opts[i].val == c)
 				name = long_opts[i].name;
 		switch (c) {
@@ -304,43 +307,18 @@ int xpmem_bench_main(int argc, char **argv)
 
 	bench_collect_info(&st.info, have_xpmem);
 	st.nsteps = 0;
-	if (o->sections & SEC_COPY)
-		st.nsteps += nsizes * ((have_xpmem ? 5 : 3) + o->reps);
-	if (o->sections & SEC_TOUCH)
-		st.nsteps += o->reps;
-	if (o->sections & SEC_CONTROL)
-		st.nsteps += have_xpmem ? 2 : 1;
-	if (o->sections & SEC_SCALE)
-		st.nsteps += bench_scale_procs(o, plist) * (have_xpmem ? 4 : 1);
-	if (o->sections & SEC_TEARDOWN)
-		st.nsteps += bench_teardown_steps(o, have_xpmem);
+	for (i = 0; i < N_SECTIONS; i++)
+		if (o->sections & sections[i]->bit)
+			st.nsteps += sections[i]->steps(o, have_xpmem);
 
 	bench_print_header(&st);
 	bench_shared_init();
-	if (o->sections & SEC_COPY) {
-		bench_run_copy(&st);
+	for (i = 0; i < N_SECTIONS; i++) {
+		if (!(o->sections & sections[i]->bit))
+			continue;
+		sections[i]->run(&st);
 		bench_progress_end(&st);
-		bench_print_copy(&st);
-	}
-	if (o->sections & SEC_TOUCH) {
-		bench_run_touch(&st);
-		bench_progress_end(&st);
-		bench_print_touch(&st);
-	}
-	if (o->sections & SEC_CONTROL) {
-		bench_run_control(&st);
-		bench_progress_end(&st);
-		bench_print_control(&st);
-	}
-	if (o->sections & SEC_SCALE) {
-		bench_run_scale(&st);
-		bench_progress_end(&st);
-		bench_print_scale(&st);
-	}
-	if (o->sections & SEC_TEARDOWN) {
-		bench_run_teardown(&st);
-		bench_progress_end(&st);
-		bench_print_teardown(&st);
+		sections[i]->print(&st);
 	}
 	bench_print_goals(&st);
 	if (o->csv && bench_write_csv(&st, o->csv) != 0)

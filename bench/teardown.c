@@ -447,8 +447,8 @@ static void td_exit(struct bench_state *st)
 		write_long(mmc, old_max);
 }
 
-/* How many progress() steps run_teardown() takes. */
-int bench_teardown_steps(const struct bench_opts *o, int have_xpmem)
+/* How many bench_progress() steps run_teardown() takes. */
+static int teardown_steps(const struct bench_opts *o, int have_xpmem)
 {
 	int exit_reps = o->reps < 3 ? o->reps : 3;
 
@@ -456,7 +456,7 @@ int bench_teardown_steps(const struct bench_opts *o, int have_xpmem)
 	       TD_NCOUNTS * exit_reps * (have_xpmem ? TD_NEXIT : 1);
 }
 
-void bench_run_teardown(struct bench_state *st)
+static void run_teardown(struct bench_state *st)
 {
 	td_detach(st);
 	td_exit(st);
@@ -473,7 +473,7 @@ static double td_val(const struct bench_state *st, const char *method,
 	return r ? r->value : NAN;
 }
 
-void bench_print_teardown(const struct bench_state *st)
+static void print_teardown(const struct bench_state *st)
 {
 	size_t sizes[TD_NSIZES];
 	long counts[TD_NCOUNTS];
@@ -551,3 +551,8 @@ void bench_print_teardown(const struct bench_state *st)
 	printf("\n");
 	fflush(stdout);
 }
+
+const struct bench_section bench_teardown = {
+	"teardown", SEC_TEARDOWN, teardown_steps, run_teardown,
+	print_teardown, NULL,
+};

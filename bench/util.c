@@ -588,3 +588,108 @@ void bench_collect_info(struct bench_info *info, int have_xpmem)
 	gmtime_r(&t, &tm);
 	strftime(info->date, sizeof(info->date), "%Y-%m-%d %H:%M:%S UTC", &tm);
 }
+
+/* ---- checked xpmem calls and the owner process ----------------------- */
+
+int64_t bench_make(void *buf, size_t size)
+{
+	int64_t segid = xpmem_make(buf, size, XPMEM_PERMIT_MODE, (void *)0600);
+
+	if (segid == -1)
+		bench_fail("xpmem_make(%p, %zu): %s", buf, size,
+			   strerror(errno));
+	return segid;
+}
+
+int64_t bench_get(int64_t segid)
+{
+	int64_t apid = xpmem_get(segid, XPMEM_RDWR, XPMEM_PERMIT_MODE, NULL);
+
+	if (apid == -1)
+		bench_fail("xpmem_get(0x%llx): %s", (long long)segid,
+			   strerror(errno));
+	return apid;
+}
+
+void *bench_attach(int64_t apid, size_t size)
+{
+	struct xpmem_addr addr = { .apid = apid, .offset = 0 };
+	void *p = xpmem_attach(addr, size, NULL);
+
+	if (p == (void *)-1)
+		bench_fail("xpmem_attach(0x%llx, %zu): %s", (long long)apid,
+			   size, strerror(errno));
+	return p;
+}
+
+void bench_detach(void *p)
+{
+	if (xpmem_detach(p) != 0)
+		bench_fail("xpmem_detach(%p): %s", p, strerror(errno));
+}
+
+void bench_release(int64_t apid)
+{
+	if (xpmem_release(apid) != 0)
+		bench_fail("xpmem_release: %s", strerror(errno));
+}
+
+void bench_remove(int64_t segid)
+{
+	if (xpmem_remove(segid) != 0)
+		bench_fail("xpmem_remove: %s", strerror(errno));
+}
+
+/* Every counter of the control block back to 0, before a new set of helpers. */
+void bench_reset_counters(void)
+{
+	atomic_store(&bench_sh->owners_ready, 0);
+	atomic_store(&bench_sh->cmd_seq, 0);
+	atomic_store(&bench_sh->cmd_done, 0);
+	atomic_store(&bench_sh->filled, 0);
+	atomic_store(&bench_sh->drained, 0);
+	atomic_store(&bench_sh->ctl_made, 0);
+	atomic_store(&bench_sh->ctl_used, 0);
+	atomic_store(&bench_sh->ready, 0);
+	atomic_store(&bench_sh->go, 0);
+	atomic_store(&bench_sh->done, 0);
+	atomic_store(&bench_sh->quit, 0);
+	bench_sh->cmd = CMD_NONE;
+	memset(bench_sh->owner, 0, sizeof(bench_sh->owner));
+}
+
+/*
+ * An owner process (bench_spawn() it with a struct bench_owner_arg):
+ * writes every page of a fresh 2 MiB-aligned buffer, exports it,
+ * publishes it in bench_sh->owner[slot], bumps owners_ready and removes
+ * the segment once quit is set. With memfd >= 0 it only populates that
+ * memfd and returns.
+ */
+void bench_owner(void *p)
+{
+	struct bench_owner_arg *a = p;
+	struct owner_slot *s = &bench_sh->owner[a->slot];
+	char *buf;
+	int64_t segid = -1;
+
+	if (a->memfd >= 0) {
+		buf = mmap(NULL, a->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   a->memfd, 0);
+		if (buf == MAP_FAILED)
+			bench_fail("mmap of the memfd: %s", strerror(errno));
+		bench_touch_write(buf, a->size);
+		munmap(buf, a->size);
+		return;
+	}
+	buf = bench_map_anon(a->size, HUGE_2M,
+			     a->huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	bench_touch_write(buf, a->size);
+	segid = bench_make(buf, a->size);
+	s->pid = getpid();
+	s->vaddr = (uintptr_t)buf;
+	s->segid = segid;
+	s->anon_huge_kb = bench_anon_huge_kb(buf, a->size);
+	bench_bump(&bench_sh->owners_ready);
+	bench_wait_ge(&bench_sh->quit, 1);
+	bench_remove(segid);
+}
