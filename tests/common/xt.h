@@ -39,6 +39,7 @@
 #define XT_TEAM 2000
 
 #define XT_MiB (1024UL * 1024UL)
+#define XT_XPMEM_FAILED ((void *)-1)
 
 /* What the headers of the older guests (bullseye) may lack. */
 #ifndef MADV_FREE
@@ -59,7 +60,6 @@
 #ifndef MREMAP_FIXED
 #define MREMAP_FIXED 2
 #endif
-#define XT_XPMEM_FAILED ((void *)-1)
 
 /* ---- reporting ---------------------------------------------------------- */
 
