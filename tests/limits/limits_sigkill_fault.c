@@ -84,7 +84,7 @@ static int uffd_attacher(void *arg)
 
 int main(void)
 {
-	struct lim_stats base = lim_stats();
+	struct xt_stats base = xt_stats();
 	struct xt_chan ch;
 	int fd, r;
 	unsigned seed = (unsigned)time(NULL);
