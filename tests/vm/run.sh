@@ -11,6 +11,8 @@
 #   -m   use this prebuilt module instead of building one (single kernel)
 #   -t   only the tests whose names match this extended regex (plus the
 #        bed's own guest-env-check); also $XPMEM_VM_TESTS
+#   -x   leave out the tests whose names match this extended regex (after
+#        -t); also $XPMEM_VM_EXCLUDE
 #   -n   name of the log directory <log-base>/<name>/ (default: the kernel's;
 #        one kernel), for a second test on the same kernel
 #
@@ -31,12 +33,13 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
 kernels=() gdir='' lbase='' ko_override='' tfilter=${XPMEM_VM_TESTS:-} lname=''
-while getopts k:g:l:m:t:n:h o; do
+xfilter=${XPMEM_VM_EXCLUDE:-}
+while getopts k:g:l:m:t:x:n:h o; do
     case $o in
     k) kernels+=("$OPTARG") ;; g) gdir=$OPTARG ;; l) lbase=$OPTARG ;;
-    t) tfilter=$OPTARG ;; n) lname=$OPTARG ;;
+    t) tfilter=$OPTARG ;; x) xfilter=$OPTARG ;; n) lname=$OPTARG ;;
     m) ko_override=$OPTARG ;;
-    *) sed -n "3,31p" "$0"; exit 2 ;;
+    *) awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; exit 2 ;;
     esac
 done
 [ ${#kernels[@]} -gt 0 ] || mapfile -t kernels < <(kconf_names)
@@ -226,11 +229,13 @@ run_kernel() {
     read -r _ root _ _ headers <<<"$line"
     ldir="$lbase/${lname:-$k}"; mkdir -p "$ldir"
     rm -f "$ldir"/console.log "$ldir"/result.txt "$ldir"/summary.txt
-    # The run list of this boot (filtered with -t / XPMEM_VM_TESTS).
+    # The run list of this boot (filtered with -t / XPMEM_VM_TESTS and
+    # -x / XPMEM_VM_EXCLUDE).
     local rl="$ldir/runlist"
-    if [ -n "$tfilter" ]; then
-        awk -v re="$tfilter" '$1 == "guest-env-check" || ($1 !~ /^#/ && $1 ~ re)' "$gdir/runlist" > "$rl"
-        log "$k: test filter '$tfilter': $(grep -c . "$rl") tests"
+    if [ -n "$tfilter$xfilter" ]; then
+        awk -v re="$tfilter" -v xre="$xfilter" '$1 == "guest-env-check" ||
+            ($1 !~ /^#/ && (re == "" || $1 ~ re) && (xre == "" || $1 !~ xre))' "$gdir/runlist" > "$rl"
+        log "$k: test filter '$tfilter', left out '$xfilter': $(grep -c . "$rl") tests"
     else
         cp "$gdir/runlist" "$rl"
     fi
