@@ -93,62 +93,6 @@ static void xpmem_att_put(struct xpmem_att *att)
 }
 
 /**
- * xpmem_att_zap() - remove the attacher's entries of part of a window
- * @att: the attachment (mapped)
- * @first: first page index within the window
- * @count: number of pages
- *
- * Goes through the context's mapping, so it never takes the attacher's
- * mmap_lock; safe against a concurrent munmap, which takes the VMA out
- * of the mapping before freeing its page tables. Invalidations nested in
- * the zap are skipped (see notifier.c).
- */
-void xpmem_att_zap(struct xpmem_att *att, unsigned long first,
-		   unsigned long count)
-{
-	struct xpmem_zapper z;
-
-	xpmem_zap_enter(&z);
-	xpmem_unmap_mapping_pages(att->ctx->inode->i_mapping,
-				  att->pgoff + first, count);
-	xpmem_zap_exit(&z);
-}
-
-/**
- * xpmem_att_kill() - make an attachment dead, zap its entries, and take
- *	it out of the owner's notifier tree
- * @att: the attachment (on the segment's list)
- *
- * Called by REMOVE, RELEASE and the release of the owner's context.
- * Later faults in the window raise SIGBUS; the VMA stays until unmapped,
- * but nothing of it weighs on the owner any more: a dead attachment has
- * no entries to zap, so its notifier would only cost the owner's
- * invalidations (and make the OOM reaper skip the range).
- *
- * Context: process context; the segment's lock held. Waits for the
- * owner's invalidation in progress, if any (which never takes seg->lock).
- */
-void xpmem_att_kill(struct xpmem_att *att)
-{
-	bool mapped;
-
-	lockdep_assert_held(&att->permit->seg->lock);
-	mutex_lock(&att->lock);
-	att->dead = true;
-	mapped = att->mapped;
-	mutex_unlock(&att->lock);
-
-	if (mapped)
-		xpmem_att_zap(att, 0, att->npages);
-	/* Faults check att->dead under the locks the zap took: none maps. */
-	if (att->registered) {
-		mmu_interval_notifier_remove(&att->notifier);
-		att->registered = false;
-		atomic_long_dec(&xpmem_nr_notifiers);
-	}
-}
-
-/**
  * xpmem_mmap() - the file's ->mmap: accept only an ATTACH in progress
  * @file: the context's file
  * @vma: the VMA being created by vm_mmap() in xpmem_cmd_attach()

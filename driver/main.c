@@ -130,7 +130,7 @@ static const struct mmu_interval_notifier_ops xpmem_noop_ops = {
  * tree with mm_take_all_locks(), which takes the i_mmap_rwsem of every
  * mapped file (a context's inode among them, if the mm had attachments
  * then) before the anon_vma locks, the reverse of a zap from an rmap
- * walk (anon_vma, then our i_mmap_rwsem; see notifier.c). A segment's
+ * walk (anon_vma, then our i_mmap_rwsem; see zap.c). A segment's
  * owner has opened the device, so no ATTACH ever registers an mm's first
  * notifier; a fork child gets no attachment (VM_DONTCOPY) and opens the
  * device again.

@@ -284,9 +284,6 @@ unsigned long xpmem_get_unmapped_area(struct file *file, unsigned long addr,
 				      unsigned long len, unsigned long pgoff,
 				      unsigned long flags);
 #endif
-void xpmem_att_kill(struct xpmem_att *att);
-void xpmem_att_zap(struct xpmem_att *att, unsigned long first,
-		   unsigned long count);
 
 /* fault.c */
 vm_fault_t xpmem_fault(struct vm_fault *vmf);
@@ -304,10 +301,13 @@ int xpmem_policy_get(const struct xpmem_seg *seg, bool write);
 int xpmem_policy_dumpable(const struct xpmem_seg *seg);
 void xpmem_policy_exit(void);
 
-/* notifier.c */
+/* zap.c */
 extern const struct mmu_interval_notifier_ops xpmem_notifier_ops;
+void xpmem_att_kill(struct xpmem_att *att);
+void xpmem_att_zap(struct xpmem_att *att, unsigned long first,
+		   unsigned long count);
 
-/* A zap in progress in a task (notifier.c). */
+/* A zap in progress in a task (zap.c). */
 struct xpmem_zapper {
 	struct hlist_node node;
 	struct task_struct *task;
