@@ -389,7 +389,7 @@ exported() {
 			echo "/* #undef $n */"
 		fi
 	done
-	for sym in unmap_mapping_pages apply_to_page_range hmm_range_fault \
+	for sym in apply_to_page_range hmm_range_fault \
 		   mmu_interval_notifier_insert; do
 		if exported "$sym"; then
 			echo "#define HAVE_EXPORT_$(echo "$sym" | tr "[:lower:]" "[:upper:]") 1"
