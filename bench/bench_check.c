@@ -332,7 +332,7 @@ static void check_faults(int xp)
 		    "%.0f pages (more than one per page)", f4, pages);
 	if (h4 != 0)
 		bad("the MADV_NOHUGEPAGE owner had %.0f kB of THP", h4);
-	if (huge_mappings_supported()) {
+	if (bench_huge_mappings_supported()) {
 		if (ht < pages * 4) {
 			printf("bench_check: the module maps 2 MiB pages, but "
 			       "only %.0f of %.0f kB of the THP owner were THP: "

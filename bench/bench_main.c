@@ -89,27 +89,30 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 	return 0;
 }
 
+/* The sections, in the order they run. */
+static const struct bench_section *const sections[] = {
+	&bench_copy, &bench_touch, &bench_control, &bench_scale,
+	&bench_teardown,
+};
+#define N_SECTIONS (int)(sizeof(sections) / sizeof(sections[0]))
+
 static int parse_sections(const char *s, unsigned *out)
 {
 	char buf[128], *tok, *save;
+	int i;
 
 	snprintf(buf, sizeof(buf), "%s", s);
 	*out = 0;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "copy"))
-			*out |= SEC_COPY;
-		else if (!strcmp(tok, "touch"))
-			*out |= SEC_TOUCH;
-		else if (!strcmp(tok, "control"))
-			*out |= SEC_CONTROL;
-		else if (!strcmp(tok, "scale"))
-			*out |= SEC_SCALE;
-		else if (!strcmp(tok, "teardown"))
-			*out |= SEC_TEARDOWN;
-		else if (!strcmp(tok, "all"))
+		if (!strcmp(tok, "all")) {
 			*out |= SEC_ALL | SEC_TEARDOWN;
-		else
+			continue;
+		}
+		for (i = 0; i < N_SECTIONS && strcmp(tok, sections[i]->name); i++)
+			;
+		if (i == N_SECTIONS)
 			return -1;
+		*out |= sections[i]->bit;
 	}
 	return *out ? 0 : -1;
 }
@@ -163,7 +166,7 @@ int xpmem_bench_main(int argc, char **argv)
 	double batch = 0;
 	long ncpu;
 	size_t sizes[32];
-	int nsizes, plist[64];
+	int nsizes, i;
 
 	memset(&st, 0, sizeof(st));
 	o->sections = SEC_ALL;
@@ -175,7 +178,7 @@ int xpmem_bench_main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
 		const char *name = NULL;
 
-		for (int i = 0; long_opts[i].name; i++)
+		for (i = 0; long_opts[i].name; i++)
 			if (long_opts[i].val == c)
 				name = long_opts[i].name;
 		switch (c) {
@@ -267,7 +270,7 @@ int xpmem_bench_main(int argc, char **argv)
 	o->max_procs = procs ? procs :
 		(int)(o->quick ? (ncpu < 2 ? ncpu : 2) :
 		      (ncpu < BENCH_MAX_PROCS ? ncpu : BENCH_MAX_PROCS));
-	copy_sizes(o, sizes, &nsizes);
+	bench_copy_sizes(o, sizes, &nsizes);
 	if ((o->sections & SEC_COPY) && nsizes == 0) {
 		fprintf(stderr, "xpmem-bench: no copy size between --min-size "
 			"and --max-size (sizes are 4 KiB * 4^n)\n");
@@ -299,53 +302,28 @@ int xpmem_bench_main(int argc, char **argv)
 		}
 		have_xpmem = 1;
 	}
-	g_use_xpmem = have_xpmem;
+	bench_use_xpmem = have_xpmem;
 	signal(SIGPIPE, SIG_IGN);
 
-	collect_info(&st.info, have_xpmem);
+	bench_collect_info(&st.info, have_xpmem);
 	st.nsteps = 0;
-	if (o->sections & SEC_COPY)
-		st.nsteps += nsizes * ((have_xpmem ? 5 : 3) + o->reps);
-	if (o->sections & SEC_TOUCH)
-		st.nsteps += o->reps;
-	if (o->sections & SEC_CONTROL)
-		st.nsteps += have_xpmem ? 2 : 1;
-	if (o->sections & SEC_SCALE)
-		st.nsteps += scale_procs(o, plist) * (have_xpmem ? 4 : 1);
-	if (o->sections & SEC_TEARDOWN)
-		st.nsteps += teardown_steps(o, have_xpmem);
+	for (i = 0; i < N_SECTIONS; i++)
+		if (o->sections & sections[i]->bit)
+			st.nsteps += sections[i]->steps(o, have_xpmem);
 
-	print_header(&st);
+	bench_print_header(&st);
 	bench_shared_init();
-	if (o->sections & SEC_COPY) {
-		run_copy(&st);
-		progress_end(&st);
-		print_copy(&st);
+	for (i = 0; i < N_SECTIONS; i++) {
+		if (!(o->sections & sections[i]->bit))
+			continue;
+		sections[i]->run(&st);
+		bench_progress_end(&st);
+		sections[i]->print(&st);
 	}
-	if (o->sections & SEC_TOUCH) {
-		run_touch(&st);
-		progress_end(&st);
-		print_touch(&st);
-	}
-	if (o->sections & SEC_CONTROL) {
-		run_control(&st);
-		progress_end(&st);
-		print_control(&st);
-	}
-	if (o->sections & SEC_SCALE) {
-		run_scale(&st);
-		progress_end(&st);
-		print_scale(&st);
-	}
-	if (o->sections & SEC_TEARDOWN) {
-		run_teardown(&st);
-		progress_end(&st);
-		print_teardown(&st);
-	}
-	print_goals(&st);
-	if (o->csv && write_csv(&st, o->csv) != 0)
+	bench_print_goals(&st);
+	if (o->csv && bench_write_csv(&st, o->csv) != 0)
 		rc = 1;
-	if (o->plot && write_plots(&st, o->plot) != 0)
+	if (o->plot && bench_write_plots(&st, o->plot) != 0)
 		rc = 1;
 	free(st.rows);
 	return rc;

@@ -112,28 +112,28 @@ static int write_long(const char *path, long v)
 
 static double td_elapsed_ms(uint64_t t0)
 {
-	return (double)(now_ns() - t0) / 1e6;
+	return (double)(bench_now_ns() - t0) / 1e6;
 }
 
 /* ---- detach ---------------------------------------------------------- */
 
 static void td_reset(void)
 {
-	atomic_store(&g_sh->owners_ready, 0);
-	atomic_store(&g_sh->ready, 0);
-	atomic_store(&g_sh->quit, 0);
-	memset(g_sh->owner, 0, sizeof(g_sh->owner));
+	atomic_store(&bench_sh->owners_ready, 0);
+	atomic_store(&bench_sh->ready, 0);
+	atomic_store(&bench_sh->quit, 0);
+	memset(bench_sh->owner, 0, sizeof(bench_sh->owner));
 }
 
 static double td_munmap_anon(size_t size)
 {
-	char *p = map_anon(size, HUGE_2M, MADV_NOHUGEPAGE);
+	char *p = bench_map_anon(size, HUGE_2M, MADV_NOHUGEPAGE);
 	uint64_t t0;
 
-	touch_write(p, size);
-	t0 = now_ns();
+	bench_touch_write(p, size);
+	t0 = bench_now_ns();
 	if (munmap(p, size) != 0)
-		fail("munmap: %s", strerror(errno));
+		bench_fail("munmap: %s", strerror(errno));
 	return td_elapsed_ms(t0);
 }
 
@@ -143,11 +143,11 @@ static double td_munmap_memfd(int fd, size_t size)
 	uint64_t t0;
 
 	if (p == MAP_FAILED)
-		fail("mmap of the memfd: %s", strerror(errno));
-	touch_read(p, size);
-	t0 = now_ns();
+		bench_fail("mmap of the memfd: %s", strerror(errno));
+	bench_touch_read(p, size);
+	t0 = bench_now_ns();
 	if (munmap(p, size) != 0)
-		fail("munmap: %s", strerror(errno));
+		bench_fail("munmap: %s", strerror(errno));
 	return td_elapsed_ms(t0);
 }
 
@@ -160,27 +160,27 @@ static double td_detach_xpmem(int64_t apid, size_t size, double *faults)
 	long f0;
 
 	if (p == (void *)-1)
-		fail("xpmem_attach(%zu): %s", size, strerror(errno));
-	f0 = minflt_now();
-	touch_read(p, size);
-	*faults = (double)(minflt_now() - f0);
-	t0 = now_ns();
+		bench_fail("xpmem_attach(%zu): %s", size, strerror(errno));
+	f0 = bench_minflt_now();
+	bench_touch_read(p, size);
+	*faults = (double)(bench_minflt_now() - f0);
+	t0 = bench_now_ns();
 	if (xpmem_detach(p) != 0)
-		fail("xpmem_detach: %s", strerror(errno));
+		bench_fail("xpmem_detach: %s", strerror(errno));
 	return td_elapsed_ms(t0);
 }
 
 static void td_add_detach(struct bench_state *st, int k, size_t size,
 			  double *ms, int n, double base_ms)
 {
-	double med = median_double(ms, (size_t)n);
+	double med = bench_median_double(ms, (size_t)n);
 	const char *bname = k == 1 ? NULL : td_detach_names[1];
 
-	add_row(st, "teardown", td_detach_names[k], size, 1, "time", med, "ms",
-		bname, base_ms);
-	add_row(st, "teardown", td_detach_names[k], size, 1, "time_per_gib",
-		med * GiB / (double)size, "ms", bname,
-		isnan(base_ms) ? NAN : base_ms * GiB / (double)size);
+	bench_add_row(st, "teardown", td_detach_names[k], size, 1, "time", med,
+		      "ms", bname, base_ms);
+	bench_add_row(st, "teardown", td_detach_names[k], size, 1,
+		      "time_per_gib", med * GiB / (double)size, "ms", bname,
+		      isnan(base_ms) ? NAN : base_ms * GiB / (double)size);
 }
 
 static void td_detach(struct bench_state *st)
@@ -203,9 +203,9 @@ static void td_detach(struct bench_state *st)
 		    (unsigned long)avail * 1024UL < size + TD_MARGIN) {
 			char s[32];
 
-			size_str(size, s, sizeof(s));
-			add_row(st, "teardown", "skipped", size, 1,
-				"mem_available", (double)avail, "kB", NULL, NAN);
+			bench_size_str(size, s, sizeof(s));
+			bench_add_row(st, "teardown", "skipped", size, 1,
+				      "mem_available", (double)avail, "kB", NULL, NAN);
 			fprintf(stderr, "xpmem-bench: teardown: skipping the %s "
 				"detach: MemAvailable %ld kB, need %zu kB\n",
 				s, avail, (size + TD_MARGIN) >> 10);
@@ -214,52 +214,58 @@ static void td_detach(struct bench_state *st)
 
 		/* Baselines first, one at a time: peak memory is one size. */
 		for (r = 0; r < reps; r++) {
-			progress(st, "teardown munmap %zu MiB %d/%d",
-				 size >> 20, r + 1, reps);
+			bench_progress(st, "teardown munmap %zu MiB %d/%d",
+				       size >> 20, r + 1, reps);
 			ms[1][r] = td_munmap_anon(size);
 		}
 		fd = memfd_create("xpmem-bench-teardown", MFD_CLOEXEC);
 		if (fd < 0 || ftruncate(fd, (off_t)size) != 0)
-			fail("memfd of %zu bytes: %s", size, strerror(errno));
+			bench_fail("memfd of %zu bytes: %s", size,
+				   strerror(errno));
 		td_reset();
 		ta = (struct bench_owner_arg){ .size = size, .memfd = fd };
-		reap(spawn(bench_owner, &ta));
+		bench_reap(bench_spawn(bench_owner, &ta));
 		for (r = 0; r < reps; r++)
 			ms[2][r] = td_munmap_memfd(fd, size);
 		close(fd);
 
-		if (g_use_xpmem) {
+		if (bench_use_xpmem) {
 			td_reset();
 			ta = (struct bench_owner_arg){ .size = size, .memfd = -1 };
-			owner = spawn(bench_owner, &ta);
-			wait_ge(&g_sh->owners_ready, 1);
-			apid = xpmem_get(g_sh->owner[0].segid, XPMEM_RDWR,
+			owner = bench_spawn(bench_owner, &ta);
+			bench_wait_ge(&bench_sh->owners_ready, 1);
+			apid = xpmem_get(bench_sh->owner[0].segid, XPMEM_RDWR,
 					 XPMEM_PERMIT_MODE, NULL);
 			if (apid == -1)
-				fail("xpmem_get: %s", strerror(errno));
+				bench_fail("xpmem_get: %s", strerror(errno));
 			for (r = 0; r < reps; r++) {
-				progress(st, "teardown detach %zu MiB %d/%d",
-					 size >> 20, r + 1, reps);
+				bench_progress(st,
+					       "teardown detach %zu MiB %d/%d",
+					       size >> 20, r + 1, reps);
 				ms[0][r] = td_detach_xpmem(apid, size, &fl[r]);
 			}
 			if (xpmem_release(apid) != 0)
-				fail("xpmem_release: %s", strerror(errno));
-			set_wake(&g_sh->quit, 1);
-			reap(owner);
+				bench_fail("xpmem_release: %s",
+					   strerror(errno));
+			bench_set_wake(&bench_sh->quit, 1);
+			bench_reap(owner);
 		}
 
 		td_add_detach(st, 1, size, ms[1], reps, NAN);
 		{
-			double base = find_row(st, "teardown", td_detach_names[1],
-					       size, 1, "time")->value;
+			double base = bench_find_row(st, "teardown",
+						     td_detach_names[1],
+						     size, 1, "time")->value;
 
 			td_add_detach(st, 2, size, ms[2], reps, base);
-			if (g_use_xpmem) {
+			if (bench_use_xpmem) {
 				td_add_detach(st, 0, size, ms[0], reps, base);
-				add_row(st, "teardown", td_detach_names[0], size,
-					1, "populate_faults",
-					median_double(fl, (size_t)reps), "faults",
-					NULL, NAN);
+				bench_add_row(st, "teardown",
+					      td_detach_names[0], size,
+					      1, "populate_faults",
+					      bench_median_double(fl,
+								  (size_t)reps), "faults",
+					      NULL, NAN);
 			}
 		}
 	}
@@ -286,13 +292,13 @@ static void td_exit_child(void *p)
 		addr.apid = xpmem_get(a->segid, XPMEM_RDWR, XPMEM_PERMIT_MODE,
 				      NULL);
 		if (addr.apid == -1)
-			fail("xpmem_get: %s", strerror(errno));
+			bench_fail("xpmem_get: %s", strerror(errno));
 		for (i = 0; i < a->n; i++) {
 			char *m = xpmem_attach(addr, PAGE_4K, NULL);
 
 			if (m == (void *)-1)
-				fail("attachment %ld of %ld: %s", i + 1, a->n,
-				     strerror(errno));
+				bench_fail("attachment %ld of %ld: %s", i + 1,
+					   a->n, strerror(errno));
 			sink = *m;
 		}
 	} else {
@@ -303,7 +309,8 @@ static void td_exit_child(void *p)
 				  -1, 0);
 
 		if (base == MAP_FAILED || munmap(base, span) != 0)
-			fail("reserving %zu bytes: %s", span, strerror(errno));
+			bench_fail("reserving %zu bytes: %s", span,
+				   strerror(errno));
 		for (i = 0; i < a->n; i++) {
 			char *want = base + (size_t)i * 2 * PAGE_4K;
 			char *m = mmap(want, PAGE_4K, PROT_READ | PROT_WRITE,
@@ -311,14 +318,15 @@ static void td_exit_child(void *p)
 				       MAP_FIXED_NOREPLACE, -1, 0);
 
 			if (m != want)
-				fail("mapping %ld of %ld: %s", i + 1, a->n,
-				     m == MAP_FAILED ? strerror(errno) :
-				     "moved");
+				bench_fail("mapping %ld of %ld: %s", i + 1,
+					   a->n,
+					   m == MAP_FAILED ? strerror(errno) :
+					   "moved");
 			sink = *m;
 		}
 	}
 	(void)sink;
-	bump(&g_sh->ready);
+	bench_bump(&bench_sh->ready);
 	for (;;)
 		pause();
 }
@@ -337,25 +345,26 @@ static double td_exit_once(long n, int kind, int64_t segid, char *own)
 	int status;
 
 	if (kind == 2) {
-		a.segid = do_make(own, 16 * PAGE_4K);
+		a.segid = bench_make(own, 16 * PAGE_4K);
 	}
-	atomic_store(&g_sh->ready, 0);
-	pid = spawn(td_exit_child, &a);
-	wait_ge(&g_sh->ready, 1);
-	t0 = now_ns();
+	atomic_store(&bench_sh->ready, 0);
+	pid = bench_spawn(td_exit_child, &a);
+	bench_wait_ge(&bench_sh->ready, 1);
+	t0 = bench_now_ns();
 	if (kind == 2) {
-		do_remove(a.segid);
+		bench_remove(a.segid);
 		ms = td_elapsed_ms(t0);
 	}
 	if (kill(pid, SIGKILL) != 0)
-		fail("kill: %s", strerror(errno));
-	status = reap_status(pid);
+		bench_fail("kill: %s", strerror(errno));
+	status = bench_reap_status(pid);
 	if (kind != 2)
 		ms = td_elapsed_ms(t0);
 	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
-		fail("teardown: helper %d ended with status 0x%x%s%s", (int)pid,
-		     status, atomic_load(&g_sh->failed) ? ": " : "",
-		     atomic_load(&g_sh->failed) ? g_sh->errmsg : "");
+		bench_fail("teardown: helper %d ended with status 0x%x%s%s",
+			   (int)pid,
+			   status, atomic_load(&bench_sh->failed) ? ": " : "",
+			   atomic_load(&bench_sh->failed) ? bench_sh->errmsg : "");
 	return ms;
 }
 
@@ -389,54 +398,57 @@ static void td_exit(struct bench_state *st)
 			}
 	}
 
-	if (g_use_xpmem) {
+	if (bench_use_xpmem) {
 		td_reset();
-		owner = spawn(bench_owner, &ta);
-		wait_ge(&g_sh->owners_ready, 1);
-		segid = g_sh->owner[0].segid;
-		own = map_anon(16 * PAGE_4K, PAGE_4K, MADV_NOHUGEPAGE);
-		touch_write(own, 16 * PAGE_4K);
+		owner = bench_spawn(bench_owner, &ta);
+		bench_wait_ge(&bench_sh->owners_ready, 1);
+		segid = bench_sh->owner[0].segid;
+		own = bench_map_anon(16 * PAGE_4K, PAGE_4K, MADV_NOHUGEPAGE);
+		bench_touch_write(own, 16 * PAGE_4K);
 	}
 
 	for (int i = 0; i < TD_NCOUNTS; i++) {
 		double ms[TD_NEXIT][BENCH_MAX_REPS];
-		int nk = g_use_xpmem ? TD_NEXIT : 1;
+		int nk = bench_use_xpmem ? TD_NEXIT : 1;
 		long n = counts[i];
 
 		if (!n)
 			continue;
 		for (int r = 0; r < reps; r++)
 			for (int k = 0; k < nk; k++) {
-				progress(st, "teardown exit N=%ld %s %d/%d", n,
-					 td_exit_names[k], r + 1, reps);
+				bench_progress(st,
+					       "teardown exit N=%ld %s %d/%d", n,
+					       td_exit_names[k], r + 1, reps);
 				ms[k][r] = td_exit_once(n, k, segid, own);
 			}
 		for (int k = 0; k < nk; k++) {
-			double med = median_double(ms[k], (size_t)reps);
+			double med = bench_median_double(ms[k], (size_t)reps);
 			const char *b = k ? td_exit_names[0] : NULL;
 			const struct bench_row *base = k ?
-				find_row(st, "teardown", td_exit_names[0],
-					 (uint64_t)n, 1, "time") : NULL;
+				bench_find_row(st, "teardown", td_exit_names[0],
+					       (uint64_t)n, 1, "time") : NULL;
 
-			add_row(st, "teardown", td_exit_names[k], (uint64_t)n, 1,
-				"time", med, "ms", b, base ? base->value : NAN);
-			add_row(st, "teardown", td_exit_names[k], (uint64_t)n, 1,
-				"time_per_map", med * 1000.0 / (double)n, "us", b,
-				base ? base->value * 1000.0 / (double)n : NAN);
+			bench_add_row(st, "teardown", td_exit_names[k],
+				      (uint64_t)n, 1,
+				      "time", med, "ms", b, base ? base->value : NAN);
+			bench_add_row(st, "teardown", td_exit_names[k],
+				      (uint64_t)n, 1,
+				      "time_per_map", med * 1000.0 / (double)n, "us", b,
+				      base ? base->value * 1000.0 / (double)n : NAN);
 		}
 	}
 
-	if (g_use_xpmem) {
-		set_wake(&g_sh->quit, 1);
-		reap(owner);
-		unmap_anon(own, 16 * PAGE_4K);
+	if (bench_use_xpmem) {
+		bench_set_wake(&bench_sh->quit, 1);
+		bench_reap(owner);
+		bench_unmap_anon(own, 16 * PAGE_4K);
 	}
 	if (old_max >= 0 && old_max < need)
 		write_long(mmc, old_max);
 }
 
-/* How many progress() steps run_teardown() takes. */
-int teardown_steps(const struct bench_opts *o, int have_xpmem)
+/* How many bench_progress() steps run_teardown() takes. */
+static int teardown_steps(const struct bench_opts *o, int have_xpmem)
 {
 	int exit_reps = o->reps < 3 ? o->reps : 3;
 
@@ -444,7 +456,7 @@ int teardown_steps(const struct bench_opts *o, int have_xpmem)
 	       TD_NCOUNTS * exit_reps * (have_xpmem ? TD_NEXIT : 1);
 }
 
-void run_teardown(struct bench_state *st)
+static void run_teardown(struct bench_state *st)
 {
 	td_detach(st);
 	td_exit(st);
@@ -455,13 +467,13 @@ void run_teardown(struct bench_state *st)
 static double td_val(const struct bench_state *st, const char *method,
 		     uint64_t size, const char *metric)
 {
-	const struct bench_row *r = find_row(st, "teardown", method, size, 1,
-					     metric);
+	const struct bench_row *r = bench_find_row(st, "teardown", method, size,
+						   1, metric);
 
 	return r ? r->value : NAN;
 }
 
-void print_teardown(const struct bench_state *st)
+static void print_teardown(const struct bench_state *st)
 {
 	size_t sizes[TD_NSIZES];
 	long counts[TD_NCOUNTS];
@@ -488,7 +500,7 @@ void print_teardown(const struct bench_state *st)
 		double x = td_val(st, "xpmem-detach", sizes[i], "time");
 		double g = GiB / (double)sizes[i];
 
-		size_str(sizes[i], s, sizeof(s));
+		bench_size_str(sizes[i], s, sizeof(s));
 		if (isnan(a)) {
 			printf("%10s  skipped (not enough free memory)\n", s);
 			continue;
@@ -539,3 +551,8 @@ void print_teardown(const struct bench_state *st)
 	printf("\n");
 	fflush(stdout);
 }
+
+const struct bench_section bench_teardown = {
+	"teardown", SEC_TEARDOWN, teardown_steps, run_teardown,
+	print_teardown, NULL,
+};

@@ -29,8 +29,8 @@
 
 #include "bench.h"
 
-struct shctl *g_sh;
-int g_use_xpmem;
+struct shctl *bench_sh;
+int bench_use_xpmem;
 
 #if defined(__x86_64__) || defined(__i386__)
 #define cpu_relax() __builtin_ia32_pause()
@@ -45,7 +45,7 @@ static int g_in_child;
 static pid_t g_kids[4 * BENCH_MAX_PROCS + 16];
 static int g_nkids;
 
-uint64_t now_ns(void)
+uint64_t bench_now_ns(void)
 {
 	struct timespec ts;
 
@@ -56,15 +56,16 @@ uint64_t now_ns(void)
 void bench_shared_init(void)
 {
 	g_main_pid = getpid();
-	g_sh = mmap(NULL, sizeof(*g_sh), PROT_READ | PROT_WRITE,
-		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (g_sh == MAP_FAILED) {
-		g_sh = NULL;
-		fail("mmap of the shared control block: %s", strerror(errno));
+	bench_sh = mmap(NULL, sizeof(*bench_sh), PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (bench_sh == MAP_FAILED) {
+		bench_sh = NULL;
+		bench_fail("mmap of the shared control block: %s",
+			   strerror(errno));
 	}
 }
 
-void kill_children(void)
+void bench_kill_children(void)
 {
 	int i;
 
@@ -83,7 +84,7 @@ void kill_children(void)
  * Fatal error. In a forked helper: record the message for the measuring
  * process and exit; there: stop every helper, print, exit 1.
  */
-void fail(const char *fmt, ...)
+void bench_fail(const char *fmt, ...)
 {
 	char msg[400];
 	va_list ap;
@@ -92,17 +93,18 @@ void fail(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (g_in_child) {
-		if (g_sh) {
+		if (bench_sh) {
 			int expected = 0;
 
-			if (atomic_compare_exchange_strong(&g_sh->failed,
+			if (atomic_compare_exchange_strong(&bench_sh->failed,
 							   &expected, 1))
-				snprintf(g_sh->errmsg, sizeof(g_sh->errmsg),
+				snprintf(bench_sh->errmsg,
+					 sizeof(bench_sh->errmsg),
 					 "helper process %d: %s", getpid(), msg);
 		}
 		_exit(1);
 	}
-	kill_children();
+	bench_kill_children();
 	fflush(stdout);
 	fprintf(stderr, "\nxpmem-bench: error: %s\n", msg);
 	exit(1);
@@ -113,10 +115,10 @@ static void check_peers(void)
 {
 	int i, status;
 
-	if (atomic_load(&g_sh->failed)) {
+	if (atomic_load(&bench_sh->failed)) {
 		if (g_in_child)
 			_exit(1);
-		fail("%s", g_sh->errmsg);
+		bench_fail("%s", bench_sh->errmsg);
 	}
 	if (g_in_child) {
 		if (getppid() != g_main_pid)
@@ -132,10 +134,10 @@ static void check_peers(void)
 		if (r == g_kids[i]) {
 			g_kids[i] = 0;
 			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-				if (atomic_load(&g_sh->failed))
-					fail("%s", g_sh->errmsg);
-				fail("helper process %d died (status 0x%x)",
-				     (int)r, status);
+				if (atomic_load(&bench_sh->failed))
+					bench_fail("%s", bench_sh->errmsg);
+				bench_fail("helper process %d died (status 0x%x)",
+					   (int)r, status);
 			}
 		}
 	}
@@ -158,7 +160,7 @@ static void futex_wake(atomic_int *a)
  * Wait until *a >= want: spin a little, then sleep in FUTEX_WAIT (50 ms
  * at a time, checking that the peers are still alive in between).
  */
-int wait_ge(atomic_int *a, int want)
+int bench_wait_ge(atomic_int *a, int want)
 {
 	unsigned spins = 0;
 
@@ -172,33 +174,33 @@ int wait_ge(atomic_int *a, int want)
 			continue;
 		}
 		futex_wait(a, v, 50 * 1000 * 1000L);
-		if ((spins & 15) == 0 || atomic_load(&g_sh->failed))
+		if ((spins & 15) == 0 || atomic_load(&bench_sh->failed))
 			check_peers();
 	}
 }
 
-void bump(atomic_int *a)
+void bench_bump(atomic_int *a)
 {
 	atomic_fetch_add(a, 1);
 	futex_wake(a);
 }
 
-void set_wake(atomic_int *a, int v)
+void bench_set_wake(atomic_int *a, int v)
 {
 	atomic_store(a, v);
 	futex_wake(a);
 }
 
-pid_t spawn(void (*fn)(void *), void *arg)
+pid_t bench_spawn(void (*fn)(void *), void *arg)
 {
 	pid_t pid;
 
 	if (g_nkids >= (int)(sizeof(g_kids) / sizeof(g_kids[0])))
-		fail("too many helper processes");
+		bench_fail("too many helper processes");
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
-		fail("fork: %s", strerror(errno));
+		bench_fail("fork: %s", strerror(errno));
 	if (pid == 0) {
 		g_in_child = 1;
 		g_nkids = 0;
@@ -215,7 +217,7 @@ pid_t spawn(void (*fn)(void *), void *arg)
 }
 
 /* Wait for a helper to finish; fail unless it exited with status 0. */
-void reap(pid_t pid)
+void bench_reap(pid_t pid)
 {
 	int i, status;
 
@@ -226,12 +228,13 @@ void reap(pid_t pid)
 		return;		/* already reaped by check_peers() */
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			fail("waitpid: %s", strerror(errno));
+			bench_fail("waitpid: %s", strerror(errno));
 	g_kids[i] = g_kids[--g_nkids];
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		if (atomic_load(&g_sh->failed))
-			fail("%s", g_sh->errmsg);
-		fail("helper process %d died (status 0x%x)", (int)pid, status);
+		if (atomic_load(&bench_sh->failed))
+			bench_fail("%s", bench_sh->errmsg);
+		bench_fail("helper process %d died (status 0x%x)", (int)pid,
+			   status);
 	}
 }
 
@@ -239,13 +242,13 @@ void reap(pid_t pid)
  * Wait for a helper that is expected to die (e.g. killed by the caller)
  * and forget it; return its wait status instead of failing on it.
  */
-int reap_status(pid_t pid)
+int bench_reap_status(pid_t pid)
 {
 	int i, status;
 
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			fail("waitpid: %s", strerror(errno));
+			bench_fail("waitpid: %s", strerror(errno));
 	for (i = 0; i < g_nkids; i++)
 		if (g_kids[i] == pid) {
 			g_kids[i] = g_kids[--g_nkids];
@@ -258,7 +261,7 @@ int reap_status(pid_t pid)
  * Anonymous private memory aligned to `align`, with madvise(advice)
  * unless advice < 0 (then the system's default THP policy applies).
  */
-void *map_anon(size_t size, size_t align, int advice)
+void *bench_map_anon(size_t size, size_t align, int advice)
 {
 	size_t len = size + align;
 	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -266,22 +269,22 @@ void *map_anon(size_t size, size_t align, int advice)
 	char *a;
 
 	if (p == MAP_FAILED)
-		fail("mmap of %zu bytes: %s", len, strerror(errno));
+		bench_fail("mmap of %zu bytes: %s", len, strerror(errno));
 	a = (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
 	if (a > p)
 		munmap(p, (size_t)(a - p));
 	if (a + size < p + len)
 		munmap(a + size, (size_t)(p + len - (a + size)));
 	if (advice >= 0 && madvise(a, size, advice) != 0)
-		fail("madvise(%d) of %zu bytes: %s", advice, size,
-		     strerror(errno));
+		bench_fail("madvise(%d) of %zu bytes: %s", advice, size,
+			   strerror(errno));
 	return a;
 }
 
-void unmap_anon(void *p, size_t size)
+void bench_unmap_anon(void *p, size_t size)
 {
 	if (p && munmap(p, size) != 0)
-		fail("munmap: %s", strerror(errno));
+		bench_fail("munmap: %s", strerror(errno));
 }
 
 /*
@@ -292,18 +295,18 @@ void unmap_anon(void *p, size_t size)
  * an attachment placed anywhere by the kernel would not. Both stay 4 KiB
  * aligned, as real page-aligned buffers are.
  */
-void *map_dst(size_t size, unsigned colour)
+void *bench_map_dst(size_t size, unsigned colour)
 {
 	size_t off = (size_t)colour * PAGE_4K;
 
-	return (char *)map_anon(size + off, HUGE_2M, -1) + off;
+	return (char *)bench_map_anon(size + off, HUGE_2M, -1) + off;
 }
 
-void unmap_dst(void *p, size_t size, unsigned colour)
+void bench_unmap_dst(void *p, size_t size, unsigned colour)
 {
 	size_t off = (size_t)colour * PAGE_4K;
 
-	unmap_anon((char *)p - off, size + off);
+	bench_unmap_anon((char *)p - off, size + off);
 }
 
 static inline uint64_t pattern_word(size_t j, uint64_t seed)
@@ -311,7 +314,7 @@ static inline uint64_t pattern_word(size_t j, uint64_t seed)
 	return ((uint64_t)j + seed * 0x100000001ULL + 1) * 0x9E3779B97F4A7C15ULL;
 }
 
-void fill_pattern(void *buf, size_t size, uint64_t seed)
+void bench_fill_pattern(void *buf, size_t size, uint64_t seed)
 {
 	uint64_t *w = buf;
 	size_t j, n = size / 8;
@@ -321,7 +324,7 @@ void fill_pattern(void *buf, size_t size, uint64_t seed)
 }
 
 /* Sample one word per page (at a page-dependent place) and the last one. */
-int check_pattern(const void *buf, size_t size, uint64_t seed)
+int bench_check_pattern(const void *buf, size_t size, uint64_t seed)
 {
 	const uint64_t *w = buf;
 	size_t n = size / 8, page;
@@ -337,7 +340,7 @@ int check_pattern(const void *buf, size_t size, uint64_t seed)
 	return 0;
 }
 
-void touch_write(void *buf, size_t size)
+void bench_touch_write(void *buf, size_t size)
 {
 	volatile char *p = buf;
 	size_t i;
@@ -346,7 +349,7 @@ void touch_write(void *buf, size_t size)
 		p[i] = (char)(i >> 12 | 1);
 }
 
-uint64_t touch_read(const void *buf, size_t size)
+uint64_t bench_touch_read(const void *buf, size_t size)
 {
 	const volatile unsigned char *p = buf;
 	uint64_t sum = 0;
@@ -358,7 +361,7 @@ uint64_t touch_read(const void *buf, size_t size)
 }
 
 /* Sum of AnonHugePages (kB) of the VMAs of this process overlapping the range. */
-long anon_huge_kb(const void *buf, size_t size)
+long bench_anon_huge_kb(const void *buf, size_t size)
 {
 	uintptr_t lo = (uintptr_t)buf, hi = lo + size;
 	FILE *f = fopen("/proc/self/smaps", "r");
@@ -384,23 +387,23 @@ long anon_huge_kb(const void *buf, size_t size)
 	return total;
 }
 
-long minflt_now(void)
+long bench_minflt_now(void)
 {
 	struct rusage ru;
 
 	if (getrusage(RUSAGE_SELF, &ru) != 0)
-		fail("getrusage: %s", strerror(errno));
+		bench_fail("getrusage: %s", strerror(errno));
 	return ru.ru_minflt;
 }
 
-int cmp_u64(const void *a, const void *b)
+int bench_cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return x < y ? -1 : x > y;
 }
 
-int cmp_double(const void *a, const void *b)
+int bench_cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
@@ -408,13 +411,13 @@ int cmp_double(const void *a, const void *b)
 }
 
 /* Nearest-rank percentile (p in (0,1]); sorts v. */
-uint64_t percentile_u64(uint64_t *v, size_t n, double p)
+uint64_t bench_percentile_u64(uint64_t *v, size_t n, double p)
 {
 	size_t idx;
 
 	if (!n)
 		return 0;
-	qsort(v, n, sizeof(*v), cmp_u64);
+	qsort(v, n, sizeof(*v), bench_cmp_u64);
 	idx = (size_t)ceil(p * (double)n);
 	if (idx < 1)
 		idx = 1;
@@ -424,15 +427,15 @@ uint64_t percentile_u64(uint64_t *v, size_t n, double p)
 }
 
 /* Median (mean of the middle two for even n); sorts v. */
-double median_double(double *v, size_t n)
+double bench_median_double(double *v, size_t n)
 {
 	if (!n)
 		return NAN;
-	qsort(v, n, sizeof(*v), cmp_double);
+	qsort(v, n, sizeof(*v), bench_cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-void size_str(uint64_t size, char *out, size_t len)
+void bench_size_str(uint64_t size, char *out, size_t len)
 {
 	if (size >= (1ULL << 30) && size % (1ULL << 30) == 0)
 		snprintf(out, len, "%llu GiB", (unsigned long long)(size >> 30));
@@ -500,7 +503,7 @@ static const char *huge_param(void)
 }
 
 /* 1 when the module says it maps 2 MiB pages of THP-backed owners. */
-int huge_mappings_supported(void)
+int bench_huge_mappings_supported(void)
 {
 	char v[32];
 
@@ -538,7 +541,7 @@ static void module_params(char *out, size_t len)
 	closedir(d);
 }
 
-void collect_info(struct bench_info *info, int have_xpmem)
+void bench_collect_info(struct bench_info *info, int have_xpmem)
 {
 	struct utsname u;
 	time_t t = time(NULL);
@@ -562,7 +565,7 @@ void collect_info(struct bench_info *info, int have_xpmem)
 	if (access(huge_param(), F_OK) == 0) {
 		read_line(huge_param(), v, sizeof(v));
 		snprintf(info->huge_mappings, sizeof(info->huge_mappings),
-			 "%s (%s)", huge_mappings_supported() ? "yes" : "no", v);
+			 "%s (%s)", bench_huge_mappings_supported() ? "yes" : "no", v);
 	} else {
 		snprintf(info->huge_mappings, sizeof(info->huge_mappings),
 			 "not reported by the module (no %s)",
@@ -576,12 +579,117 @@ void collect_info(struct bench_info *info, int have_xpmem)
 		int i;
 
 		for (i = 0; i < 201; i++) {
-			uint64_t a = now_ns();
+			uint64_t a = bench_now_ns();
 
-			d[i] = now_ns() - a;
+			d[i] = bench_now_ns() - a;
 		}
-		info->clock_ns = (double)percentile_u64(d, 201, 0.5);
+		info->clock_ns = (double)bench_percentile_u64(d, 201, 0.5);
 	}
 	gmtime_r(&t, &tm);
 	strftime(info->date, sizeof(info->date), "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+/* ---- checked xpmem calls and the owner process ----------------------- */
+
+int64_t bench_make(void *buf, size_t size)
+{
+	int64_t segid = xpmem_make(buf, size, XPMEM_PERMIT_MODE, (void *)0600);
+
+	if (segid == -1)
+		bench_fail("xpmem_make(%p, %zu): %s", buf, size,
+			   strerror(errno));
+	return segid;
+}
+
+int64_t bench_get(int64_t segid)
+{
+	int64_t apid = xpmem_get(segid, XPMEM_RDWR, XPMEM_PERMIT_MODE, NULL);
+
+	if (apid == -1)
+		bench_fail("xpmem_get(0x%llx): %s", (long long)segid,
+			   strerror(errno));
+	return apid;
+}
+
+void *bench_attach(int64_t apid, size_t size)
+{
+	struct xpmem_addr addr = { .apid = apid, .offset = 0 };
+	void *p = xpmem_attach(addr, size, NULL);
+
+	if (p == (void *)-1)
+		bench_fail("xpmem_attach(0x%llx, %zu): %s", (long long)apid,
+			   size, strerror(errno));
+	return p;
+}
+
+void bench_detach(void *p)
+{
+	if (xpmem_detach(p) != 0)
+		bench_fail("xpmem_detach(%p): %s", p, strerror(errno));
+}
+
+void bench_release(int64_t apid)
+{
+	if (xpmem_release(apid) != 0)
+		bench_fail("xpmem_release: %s", strerror(errno));
+}
+
+void bench_remove(int64_t segid)
+{
+	if (xpmem_remove(segid) != 0)
+		bench_fail("xpmem_remove: %s", strerror(errno));
+}
+
+/* Every counter of the control block back to 0, before a new set of helpers. */
+void bench_reset_counters(void)
+{
+	atomic_store(&bench_sh->owners_ready, 0);
+	atomic_store(&bench_sh->cmd_seq, 0);
+	atomic_store(&bench_sh->cmd_done, 0);
+	atomic_store(&bench_sh->filled, 0);
+	atomic_store(&bench_sh->drained, 0);
+	atomic_store(&bench_sh->ctl_made, 0);
+	atomic_store(&bench_sh->ctl_used, 0);
+	atomic_store(&bench_sh->ready, 0);
+	atomic_store(&bench_sh->go, 0);
+	atomic_store(&bench_sh->done, 0);
+	atomic_store(&bench_sh->quit, 0);
+	bench_sh->cmd = CMD_NONE;
+	memset(bench_sh->owner, 0, sizeof(bench_sh->owner));
+}
+
+/*
+ * An owner process (bench_spawn() it with a struct bench_owner_arg):
+ * writes every page of a fresh 2 MiB-aligned buffer, exports it,
+ * publishes it in bench_sh->owner[slot], bumps owners_ready and removes
+ * the segment once quit is set. With memfd >= 0 it only populates that
+ * memfd and returns.
+ */
+void bench_owner(void *p)
+{
+	struct bench_owner_arg *a = p;
+	struct owner_slot *s = &bench_sh->owner[a->slot];
+	char *buf;
+	int64_t segid = -1;
+
+	if (a->memfd >= 0) {
+		buf = mmap(NULL, a->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   a->memfd, 0);
+		if (buf == MAP_FAILED)
+			bench_fail("mmap of the memfd: %s", strerror(errno));
+		bench_touch_write(buf, a->size);
+		munmap(buf, a->size);
+		return;
+	}
+	buf = bench_map_anon(a->size, HUGE_2M,
+			     a->huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	bench_touch_write(buf, a->size);
+	segid = bench_make(buf, a->size);
+	s->pid = getpid();
+	s->vaddr = (uintptr_t)buf;
+	s->segid = segid;
+	s->anon_huge_kb = bench_anon_huge_kb(buf, a->size);
+	bench_bump(&bench_sh->owners_ready);
+	bench_wait_ge(&bench_sh->quit, 1);
+	bench_remove(segid);
 }

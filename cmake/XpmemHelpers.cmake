@@ -41,53 +41,7 @@ function(xpmem_shared_library name)
   xpmem_target_warnings(${name})
 endfunction()
 
-# xpmem_add_host_test(<name> [SOURCES <src>... [TARGET <exe>]] [COMMAND <cmd>...]
-#                     [LIBS <lib>...] [ENVIRONMENT <VAR=value>...]
-#                     [ARGS <arg>...] [LABELS <label>...]
-#                     [DEPENDS <fixture>...] [TIMEOUT <s>])
-#
-# A CTest test host.<name> labelled `host`. With SOURCES, builds the
-# executable <exe> (default host_<name>, linked to LIBS; several tests may
-# share one TARGET, built once) and runs it with ARGS; with COMMAND, runs
-# that command. Exit code 77 means "skipped".
-function(xpmem_add_host_test name)
-  cmake_parse_arguments(PARSE_ARGV 1 A "" "TIMEOUT;TARGET"
-    "SOURCES;COMMAND;LIBS;ENVIRONMENT;ARGS;LABELS;DEPENDS;FIXTURES_SETUP")
-  if(A_SOURCES)
-    if(A_TARGET)
-      set(exe ${A_TARGET})
-    else()
-      set(exe host_${name})
-    endif()
-    if(NOT TARGET ${exe})
-      add_executable(${exe} ${A_SOURCES})
-      target_link_libraries(${exe} PRIVATE ${A_LIBS})
-      xpmem_target_warnings(${exe})
-    endif()
-    set(cmd $<TARGET_FILE:${exe}> ${A_ARGS})
-  elseif(A_COMMAND)
-    set(cmd ${A_COMMAND} ${A_ARGS})
-  else()
-    message(FATAL_ERROR "xpmem_add_host_test(${name}): SOURCES or COMMAND required")
-  endif()
-  add_test(NAME host.${name} COMMAND ${cmd})
-  if(NOT A_TIMEOUT)
-    set(A_TIMEOUT 60)
-  endif()
-  set_tests_properties(host.${name} PROPERTIES
-    LABELS "host;${A_LABELS}"
-    SKIP_RETURN_CODE 77
-    TIMEOUT ${A_TIMEOUT})
-  if(A_ENVIRONMENT)
-    set_tests_properties(host.${name} PROPERTIES ENVIRONMENT "${A_ENVIRONMENT}")
-  endif()
-  if(A_DEPENDS)
-    set_tests_properties(host.${name} PROPERTIES FIXTURES_REQUIRED "${A_DEPENDS}")
-  endif()
-  if(A_FIXTURES_SETUP)
-    set_tests_properties(host.${name} PROPERTIES FIXTURES_SETUP "${A_FIXTURES_SETUP}")
-  endif()
-endfunction()
+# The tests' functions (xpmem_guest_test, xpmem_host_test, ...): XpmemTest.cmake.
 
 # xpmem_add_module_target(): `module` and `module-clean` custom targets that
 # run Kbuild against KDIR on a copy of driver/, include/ and VERSION in
@@ -101,7 +55,7 @@ function(xpmem_add_module_target)
         "Kernel build tree for the `module` target")
   endif()
   find_program(XPMEM_MAKE NAMES make gmake)
-  if(NOT XPMEM_MAKE OR NOT EXISTS "${PROJECT_SOURCE_DIR}/driver")
+  if(NOT XPMEM_MAKE)
     return()
   endif()
   set(out "${PROJECT_BINARY_DIR}/module")

@@ -35,6 +35,7 @@ if [ -z "$kver" ]; then
 fi
 
 if [ "${XPMEM_TEST_RPM_NOBUILD:-0}" != 1 ]; then
+	mkdir -p "$(dirname "$outdir")"
 	rm -f "$outdir"/*.rpm
 	if [ -n "$kver" ]; then
 		say "building RPMs with kmod-xpmem for $kver"

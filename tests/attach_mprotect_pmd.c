@@ -18,41 +18,15 @@
 int main(void)
 {
 	size_t ps = XT_PS, i;
-	struct xt_chan ch;
-	long thp, before, after;
+	struct xt_owner o = { .len = LEN, .seed = 200, .mode = 0600, .thp = 1,
+			      .final_seed = 201 };
+	xpmem_apid_t a;
 	uint64_t v;
-	int fd, r;
-	pid_t pid;
+	int r;
 
 	xt_require_huge_mappings();
-	xt_chan_init(&ch);
-	pid = xt_fork();
-	if (pid == 0) {
-		char *buf = xt_map_thp(LEN);
-
-		fd = xt_chan_end(&ch, 1);
-		xt_fill(buf, LEN, 200, 0);
-		xt_send_u64(fd, xt_make(buf, LEN, 0600));
-		xt_send_u64(fd, xt_anon_huge_kb());
-		xt_expect_u64(fd, 1);
-		XT_ASSERT_PATTERN(buf, LEN, 201, 0);
-		return 0;
-	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
-
-	thp = xt_recv_u64(fd);
-	if (thp < (long)(LEN / 1024)) {
-		xt_send_u64(fd, 1);
-		xt_skip("the owner got %ld of %lu kB as THP", thp, LEN / 1024);
-	}
-	char *p = xt_attach(a, 0, LEN, NULL);
-
-	before = xt_pmd_mappings();
-	XT_ASSERT_PATTERN(p, LEN, 200, 0);
-	after = xt_pmd_mappings();
-	xt_info("pmd_mappings %ld -> %ld", before, after);
-	XT_ASSERT_GE(after - before, 2);
+	xt_owner_start(&o);
+	char *p = XT_OWNER_ATTACH_PMD(&o, &a);
 
 	XT_OK(mprotect(p, LEN, PROT_READ));
 	XT_ASSERT_PATTERN(p, LEN, 200, 0);
@@ -76,7 +50,6 @@ int main(void)
 	xt_info("after the writes: pmd_mappings %ld", xt_pmd_mappings());
 	xt_detach(p);
 	xt_release(a);
-	xt_send_u64(fd, 1);
-	xt_wait_ok(pid);
+	xt_owner_stop(&o);
 	return 0;
 }

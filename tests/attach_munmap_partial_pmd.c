@@ -38,34 +38,15 @@ static void check_rest(char *p, size_t lo, size_t hi, int unmapped)
 
 int main(void)
 {
-	struct xt_chan ch;
-	long thp, before, after;
-	int fd, k;
-	pid_t pid;
+	struct xt_owner o = { .len = LEN, .seed = 180, .mode = 0600, .thp = 1,
+			      .final_seed = 180 };
+	int k;
 
 	ps = XT_PS;
 	xt_require_huge_mappings();
-	xt_chan_init(&ch);
-	pid = xt_fork();
-	if (pid == 0) {
-		char *buf = xt_map_thp(LEN);
-
-		fd = xt_chan_end(&ch, 1);
-		xt_fill(buf, LEN, 180, 0);
-		xt_send_u64(fd, xt_make(buf, LEN, 0600));
-		xt_send_u64(fd, xt_anon_huge_kb());
-		xt_expect_u64(fd, 1);
-		XT_ASSERT_PATTERN(buf, LEN, 180, 0);
-		return 0;
-	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
-
-	thp = xt_recv_u64(fd);
-	if (thp < (long)(LEN / 1024)) {
-		xt_send_u64(fd, 1);
-		xt_skip("the owner got %ld of %lu kB as THP", thp, LEN / 1024);
-	}
+	xt_owner_start(&o);
+	xt_owner_require_thp(&o);
+	xpmem_apid_t a = xt_get(o.segid, XPMEM_RDWR);
 
 	size_t lo[] = { HP / 2, HP + HP / 2, 0 };
 	size_t hi[] = { HP / 2 + ps, 2 * HP, HP / 2 };
@@ -73,10 +54,7 @@ int main(void)
 	for (k = 0; k < 3; k++) {
 		char *p = xt_attach(a, 0, LEN, NULL);
 
-		before = xt_pmd_mappings();
-		XT_ASSERT_PATTERN(p, LEN, 180, 0);
-		after = xt_pmd_mappings();
-		XT_ASSERT_GE(after - before, 2);
+		XT_ASSERT_PMD_READ(NULL, p, LEN, 180, 0, 2);
 		int r = munmap(p + lo[k], hi[k] - lo[k]);
 		int e = errno;
 
@@ -99,7 +77,6 @@ int main(void)
 			XT_EXPECT_SIG(xt_probe_read(p + i, &v), SIGSEGV);
 	}
 	xt_release(a);
-	xt_send_u64(fd, 1);
-	xt_wait_ok(pid);
+	xt_owner_stop(&o);
 	return 0;
 }

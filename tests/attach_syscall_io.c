@@ -36,9 +36,9 @@ int main(void)
 	/* pipe: attachment -> pipe -> attachment, in 1-page steps */
 	int pp[2];
 	XT_OK(pipe(pp));
-	for (size_t o = 0; o < len / 2; o += ps) {
-		XT_ASSERT_EQ(write(pp[1], s + o, ps), (ssize_t)ps);
-		XT_ASSERT_EQ(read(pp[0], d + o, ps), (ssize_t)ps);
+	for (size_t off = 0; off < len / 2; off += ps) {
+		XT_ASSERT_EQ(write(pp[1], s + off, ps), (ssize_t)ps);
+		XT_ASSERT_EQ(read(pp[0], d + off, ps), (ssize_t)ps);
 	}
 	/* file -> attachment with pread */
 	int f = open("/tmp", O_TMPFILE | O_RDWR, 0600);

@@ -11,7 +11,6 @@
 #include "xt.h"
 
 #define HP (2 * XT_MiB)
-#define STATS "/sys/kernel/debug/xpmem/stats"
 
 #define LEN (2 * HP)
 
@@ -20,14 +19,10 @@ static int attacher(void *arg)
 	xpmem_segid_t s = *(xpmem_segid_t *)arg;
 	xpmem_apid_t a = xt_get(s, XPMEM_RDWR);
 	char *p = xt_attach(a, 0, LEN, NULL);
-	long before = xt_pmd_mappings(), after;
 	uint64_t v;
 	pid_t child;
 
-	XT_ASSERT_PATTERN(p, LEN, 230, 0);
-	after = xt_pmd_mappings();
-	xt_info("pmd_mappings %ld -> %ld", before, after);
-	XT_ASSERT_GE(after - before, 2);
+	XT_ASSERT_PMD_READ(NULL, p, LEN, 230, 0, 2);
 	child = xt_fork();
 	if (child == 0) {
 		for (size_t i = 0; i < LEN; i += HP / 8)
@@ -42,24 +37,21 @@ static int attacher(void *arg)
 
 int main(void)
 {
-	long att0 = xt_proc_field(STATS, "attachments");
-	long perm0 = xt_proc_field(STATS, "permits");
+	long att0 = xt_stat("attachments");
+	long perm0 = xt_stat("permits");
 	xpmem_segid_t s;
 	char *buf;
-	long thp;
 
 	xt_require_huge_mappings();
 	buf = xt_map_thp(LEN);
 	xt_fill(buf, LEN, 230, 0);
-	thp = xt_anon_huge_kb();
-	if (thp < (long)(LEN / 1024))
-		xt_skip("the owner got %ld of %lu kB as THP", thp, LEN / 1024);
+	xt_require_thp(xt_anon_huge_kb(), LEN);
 	s = xt_make(buf, LEN, 0600);
 	xt_run(attacher, &s);
 	XT_ASSERT_PATTERN(buf, HP, 231, 0);
 	XT_ASSERT_PATTERN(buf + HP, HP, 230, HP);
-	XT_ASSERT_EQ(xt_proc_field(STATS, "attachments"), att0);
-	XT_ASSERT_EQ(xt_proc_field(STATS, "permits"), perm0);
+	XT_ASSERT_EQ(xt_stat("attachments"), att0);
+	XT_ASSERT_EQ(xt_stat("permits"), perm0);
 	xt_remove(s);
 	return 0;
 }

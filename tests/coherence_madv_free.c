@@ -8,10 +8,6 @@
  */
 #include "xt.h"
 
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
-
 static void check_old_or_zero(const char *who, char *p, size_t n, size_t ps,
 			      uint64_t seed)
 {

@@ -9,10 +9,6 @@
  */
 #include "xt.h"
 
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
-
 int main(void)
 {
 	size_t ps = XT_PS, n = 32, len = n * ps;

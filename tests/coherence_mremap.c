@@ -31,10 +31,10 @@ int main(void)
 				 area + 2 * len);
 		XT_ASSERT(m == area + 2 * len);
 		xt_step(fd, 2);
-		char *o = mmap(area, len, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-		XT_ASSERT(o == area);
-		xt_fill(o, len, 64, 0);
+		char *again = mmap(area, len, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		XT_ASSERT(again == area);
+		xt_fill(again, len, 64, 0);
 		xt_step(fd, 4);
 		/* shrink the moved copy to 4 pages */
 		XT_ASSERT(mremap(m, len, 4 * ps, 0) == m);

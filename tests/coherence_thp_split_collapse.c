@@ -10,10 +10,6 @@
  */
 #include "xt.h"
 
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
-
 #define HP (2 * XT_MiB)
 #define LEN (4 * HP)
 

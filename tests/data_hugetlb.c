@@ -9,9 +9,6 @@
 
 #include <fcntl.h>
 
-#ifndef MAP_HUGETLB
-#define MAP_HUGETLB 0x40000
-#endif
 #define HP (2 * XT_MiB)
 #define LEN (2 * HP)
 

@@ -38,54 +38,35 @@ static void slurp(const char *path)
 int main(void)
 {
 	size_t ps = XT_PS, i;
-	struct xt_chan ch;
+	struct xt_owner o = { .len = LEN, .seed = 140, .mode = 0600, .thp = 1 };
+	xpmem_apid_t a;
 	uintptr_t src;
-	long thp, before, after;
-	int fd;
-	pid_t pid;
+	long n;
 
 	xt_require_huge_mappings();
-	xt_chan_init(&ch);
-	pid = xt_fork();
-	if (pid == 0) {
-		char *buf = xt_map_thp(LEN);
-
-		fd = xt_chan_end(&ch, 1);
-		xt_fill(buf, LEN, 140, 0);
-		xt_send_u64(fd, xt_make(buf, LEN, 0600));
-		xt_send_u64(fd, (uintptr_t)buf);
-		xt_send_u64(fd, xt_anon_huge_kb());
-		xt_expect_u64(fd, 1);
+	if (xt_owner_fork(&o) == 0) {
+		xt_expect_u64(o.fd, 1);
 		/* the attacher wrote seed 141 over every other page */
 		for (i = 0; i < LEN; i += ps)
-			XT_ASSERT_PATTERN(buf + i, ps, (i / ps) % 2 ? 141 : 140, i);
-		xt_fill(buf, LEN, 142, 0);
-		xt_send_u64(fd, 2);
-		xt_expect_u64(fd, 3);
+			XT_ASSERT_PATTERN(o.buf + i, ps,
+					  (i / ps) % 2 ? 141 : 140, i);
+		xt_fill(o.buf, LEN, 142, 0);
+		xt_send_u64(o.fd, 2);
+		xt_expect_u64(o.fd, 3);
 		return 0;
 	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
+	src = o.addr;
+	xt_info("owner at %#lx, AnonHugePages %ld kB", (unsigned long)src,
+		o.thp_kb);
+	xt_owner_require_thp(&o);
 
-	src = xt_recv_u64(fd);
-	thp = xt_recv_u64(fd);
-	xt_info("owner at %#lx, AnonHugePages %ld kB", (unsigned long)src, thp);
-	if (thp < (long)(LEN / 1024)) {
-		xt_send_u64(fd, 1);
-		xt_skip("the owner got %ld of %lu kB as THP", thp, LEN / 1024);
-	}
-
-	char *p = xt_attach(a, 0, LEN, NULL);
+	char *p = xt_get_attach(o.segid, XPMEM_RDWR, LEN, &a);
 
 	xt_info("attached at %p", (void *)p);
 	XT_ASSERT_EQ((uintptr_t)p % HP, src % HP);
-	before = xt_pmd_mappings();
-	XT_ASSERT_PATTERN(p, LEN, 140, 0);
-	after = xt_pmd_mappings();
-	xt_info("pmd_mappings %ld -> %ld after reading %d blocks", before,
-		after, NHP);
-	XT_ASSERT_GE(after - before, NHP);
-	XT_ASSERT_LT(after - before, 4 * NHP);
+	/* one 2 MiB entry per block, not one per page */
+	n = XT_ASSERT_PMD_READ("every block read", p, LEN, 140, 0, NHP);
+	XT_ASSERT_LT(n, 4 * NHP);
 	slurp("/proc/self/smaps");
 	slurp("/proc/self/numa_maps");
 	{
@@ -100,22 +81,18 @@ int main(void)
 	}
 	for (i = ps; i < LEN; i += 2 * ps)
 		xt_fill(p + i, ps, 141, i);
-	xt_send_u64(fd, 1);
-	xt_expect_u64(fd, 2);
+	xt_send_u64(o.fd, 1);
+	xt_expect_u64(o.fd, 2);
 	XT_ASSERT_PATTERN(p, LEN, 142, 0);
 	xt_detach(p);
 
 	/* a window starting 4 KiB in: the three whole blocks are huge */
-	before = xt_pmd_mappings();
 	p = xt_attach(a, ps, LEN - ps, NULL);
 	XT_ASSERT_EQ((uintptr_t)p % HP, (src + ps) % HP);
-	XT_ASSERT_PATTERN(p, LEN - ps, 142, ps);
-	after = xt_pmd_mappings();
-	xt_info("offset window: pmd_mappings %ld -> %ld", before, after);
-	XT_ASSERT_GE(after - before, NHP - 1);
+	XT_ASSERT_PMD_READ("offset window", p, LEN - ps, 142, ps, NHP - 1);
 	xt_detach(p);
 	xt_release(a);
-	xt_send_u64(fd, 3);
-	xt_wait_ok(pid);
+	xt_send_u64(o.fd, 3);
+	xt_wait_ok(o.pid);
 	return 0;
 }

@@ -15,33 +15,31 @@
 
 #define LEN (2 * HP)
 
+/* The second block: read by the owner itself first, before the make. */
+static void owner_reads(struct xt_owner *o)
+{
+	XT_ASSERT_ZERO(o->buf + HP, HP);
+}
+
 int main(void)
 {
 	size_t ps = XT_PS, i;
-	struct xt_chan ch;
-	int fd, round;
-	pid_t pid;
+	/* untouched memory: no pattern */
+	struct xt_owner o = { .len = LEN, .mode = 0600, .thp = 1,
+			      .prepare = owner_reads };
+	int round;
 
 	xt_require_huge_mappings();
-	xt_chan_init(&ch);
-	pid = xt_fork();
-	if (pid == 0) {
-		char *buf = xt_map_thp(LEN);
-
-		fd = xt_chan_end(&ch, 1);
-		/* the second block: read by the owner itself first */
-		XT_ASSERT_ZERO(buf + HP, HP);
-		xt_send_u64(fd, xt_make(buf, LEN, 0600));
-		xt_expect_u64(fd, 1);
+	if (xt_owner_fork(&o) == 0) {
+		xt_expect_u64(o.fd, 1);
 		for (i = 0; i < LEN; i += ps)
-			XT_ASSERT_PATTERN(buf + i, 8, 250, i);
-		xt_fill(buf, LEN, 251, 0);
-		xt_send_u64(fd, 2);
-		xt_expect_u64(fd, 3);
+			XT_ASSERT_PATTERN(o.buf + i, 8, 250, i);
+		xt_fill(o.buf, LEN, 251, 0);
+		xt_send_u64(o.fd, 2);
+		xt_expect_u64(o.fd, 3);
 		return 0;
 	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
+	xpmem_apid_t a = xt_get(o.segid, XPMEM_RDWR);
 
 	for (round = 0; round < 2; round++) {
 		char *p = xt_attach(a, 0, LEN, NULL);
@@ -52,14 +50,14 @@ int main(void)
 				xt_pmd_mappings());
 			for (i = 0; i < LEN; i += ps)
 				xt_fill(p + i, 8, 250, i);
-			xt_send_u64(fd, 1);
-			xt_expect_u64(fd, 2);
+			xt_send_u64(o.fd, 1);
+			xt_expect_u64(o.fd, 2);
 		}
 		XT_ASSERT_PATTERN(p, LEN, 251, 0);
 		xt_detach(p);
 	}
 	xt_release(a);
-	xt_send_u64(fd, 3);
-	xt_wait_ok(pid);
+	xt_send_u64(o.fd, 3);
+	xt_wait_ok(o.pid);
 	return 0;
 }

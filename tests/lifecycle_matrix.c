@@ -42,12 +42,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
 #ifndef MFD_HUGETLB
 #define MFD_HUGETLB 4U
 #endif

@@ -10,6 +10,7 @@
 #include "xt.h"
 
 #include <sched.h>
+#include <sys/wait.h>
 
 static xpmem_segid_t seg;
 
@@ -43,12 +44,27 @@ static int same_ns(void *arg)
 	return 0;
 }
 
+/* Whether this kernel has IPC namespaces (CONFIG_IPC_NS). */
+static int ipc_ns_supported(void)
+{
+	pid_t pid = xt_fork();
+	int st;
+
+	if (pid == 0)
+		_exit(unshare(CLONE_NEWIPC) == 0 ? 0 : errno == EINVAL ? 3 : 4);
+	XT_ASSERT(waitpid(pid, &st, 0) == pid && WIFEXITED(st));
+	XT_ASSERT_MSG(WEXITSTATUS(st) != 4, "unshare(CLONE_NEWIPC) failed");
+	return WEXITSTATUS(st) == 0;
+}
+
 int main(void)
 {
 	struct xt_owner o = { .len = XT_PS, .seed = 21, .mode = 0600 };
 	char v[64];
 
 	xt_require_root();
+	if (!ipc_ns_supported())
+		xt_skip("no IPC namespaces in this kernel (CONFIG_IPC_NS)");
 	XT_OK(xt_module_param_get("segid_scope", v, sizeof(v)));
 	XT_ASSERT_MSG(!strcmp(v, "ipc-namespace"), "default segid_scope is %s",
 		      v);

@@ -17,10 +17,6 @@
 #include <sys/shm.h>
 #include <sys/syscall.h>
 
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
-
 #define NPAGES 64
 
 enum kind { SHARED_ANON, MEMFD, SYSV_SHM, TMPFS_FILE, NKINDS };

@@ -62,27 +62,21 @@ static void *hammer(void *arg)
 
 int main(void)
 {
-	struct xt_chan ch;
+	struct xt_owner o = { .len = LEN, .seed = SEED, .mode = 0600,
+			      .thp = 1 };
 	long before;
-	int fd, k, t;
-	pid_t pid;
+	int k, t;
 
 	ps = XT_PS;
 	xt_require_huge_mappings();
 	xt_set_timeout(200);
-	xt_chan_init(&ch);
-	pid = xt_fork();
-	if (pid == 0) {
-		char *buf = xt_map_thp(LEN);
+	if (xt_owner_fork(&o) == 0) {
 		unsigned int r = 5;
 
-		fd = xt_chan_end(&ch, 1);
-		xt_fill(buf, LEN, SEED, 0);
-		xt_send_u64(fd, xt_make(buf, LEN, 0600));
 		for (k = 0; k < ROUNDS; k++) {
 			double end;
 
-			xt_expect_u64(fd, 2 * k + 1);
+			xt_expect_u64(o.fd, 2 * k + 1);
 			end = xt_now() + 0.5;
 			while (xt_now() < end) {
 				size_t b, pg;
@@ -91,26 +85,26 @@ int main(void)
 				b = (r >> 8) % NHP;
 				pg = (r >> 16) % (HP / ps);
 				if (r & 0x10) {
-					XT_OK(madvise(buf + b * HP, HP,
+					XT_OK(madvise(o.buf + b * HP, HP,
 						      MADV_DONTNEED));
-					xt_fill(buf + b * HP, HP, SEED, b * HP);
+					xt_fill(o.buf + b * HP, HP, SEED,
+						b * HP);
 				} else {
-					size_t o = b * HP + pg * ps;
+					size_t off = b * HP + pg * ps;
 
-					XT_OK(madvise(buf + o, ps,
+					XT_OK(madvise(o.buf + off, ps,
 						      MADV_DONTNEED));
-					xt_fill(buf + o, ps, SEED, o);
+					xt_fill(o.buf + off, ps, SEED, off);
 				}
 			}
-			xt_send_u64(fd, 2 * k + 2);
+			xt_send_u64(o.fd, 2 * k + 2);
 		}
-		XT_ASSERT_PATTERN(buf, LEN, SEED, 0);
+		XT_ASSERT_PATTERN(o.buf, LEN, SEED, 0);
 		/* stay until the attacher is done with the last round */
-		xt_expect_u64(fd, 2 * ROUNDS + 1);
+		xt_expect_u64(o.fd, 2 * ROUNDS + 1);
 		return 0;
 	}
-	fd = xt_chan_end(&ch, 0);
-	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
+	xpmem_apid_t a = xt_get(o.segid, XPMEM_RDWR);
 
 	before = xt_pmd_mappings();
 	for (k = 0; k < ROUNDS && !bad; k++) {
@@ -122,8 +116,8 @@ int main(void)
 			XT_ASSERT_EQ(pthread_create(&th[t], NULL, hammer,
 						    (void *)(uintptr_t)(t + k * THREADS)),
 				     0);
-		xt_send_u64(fd, 2 * k + 1);
-		xt_expect_u64(fd, 2 * k + 2);
+		xt_send_u64(o.fd, 2 * k + 1);
+		xt_expect_u64(o.fd, 2 * k + 2);
 		stop = 1;
 		for (t = 0; t < THREADS; t++)
 			pthread_join(th[t], NULL);
@@ -136,7 +130,7 @@ int main(void)
 	XT_ASSERT_EQ(bad, 0);
 	XT_ASSERT_GT(xt_pmd_mappings(), before);
 	xt_release(a);
-	xt_send_u64(fd, 2 * ROUNDS + 1);
-	xt_wait_ok(pid);
+	xt_send_u64(o.fd, 2 * ROUNDS + 1);
+	xt_wait_ok(o.pid);
 	return 0;
 }

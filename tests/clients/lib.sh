@@ -17,7 +17,8 @@
 #   client_args "$@"         -f (FORCE=1), -p (PRINT=1) and -h; JOBS (make -j, 2 at most)
 #   client_init              libxpmem built; ABI key (ABI), cache dir (CDIR)
 #   client_version <srcpkg>  the suite's version: DVER (Debian), VER (upstream)
-#   client_cached <prefix>   unless -f: print PREFIX= and exit if it is built;
+#   client_cached <prefix>   one build per prefix at a time (flock <prefix>.lock);
+#                            unless -f: print PREFIX= and exit if it is built;
 #                            with -p exit 1 if it is not (nothing is built)
 #   client_fetch <srcpkg> <work>  fresh <work>, LOGF, SRCDIR, libxpmem in XP
 #   client_step <var> <what> <dir> <command...>  a niced build step
@@ -170,6 +171,16 @@ client_version() {
 
 client_cached() {
     if [ "$PRINT" = 1 ] && [ ! -f "$1/.complete" ]; then log "not built: $1"; exit 1; fi
+    # One build per key at a time: ctest runs the clients test of every
+    # kernel at once, and they share the build.  The lock is held until
+    # this script exits; whoever waited finds the installation complete.
+    if [ "$PRINT" = 0 ]; then
+        exec {CLIENT_LOCK_FD}> "$1.lock" || die "cannot open $1.lock"
+        if ! flock -n "$CLIENT_LOCK_FD"; then
+            log "waiting for another build of $1"
+            flock "$CLIENT_LOCK_FD" || die "cannot lock $1.lock"
+        fi
+    fi
     [ "$FORCE" = 0 ] && [ -f "$1/.complete" ] || return 0
     log "cached: $1"
     echo "PREFIX=$1"

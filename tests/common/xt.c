@@ -38,11 +38,27 @@ static void xt_vprint(FILE *f, const char *prefix, const char *fmt, va_list ap)
 		(void)0;
 }
 
+static void (*xt_fail_hook)(const char *file, int line, const char *msg);
+
+void xt_set_fail_hook(void (*hook)(const char *file, int line,
+				   const char *msg))
+{
+	xt_fail_hook = hook;
+}
+
 void xt_fail_at(const char *file, int line, const char *fmt, ...)
 {
 	char prefix[256];
 	va_list ap;
 
+	if (xt_fail_hook) {
+		char msg[400];
+
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		xt_fail_hook(file, line, msg);
+	}
 	snprintf(prefix, sizeof(prefix), "FAIL %s:%d: ", file, line);
 	va_start(ap, fmt);
 	xt_vprint(stderr, prefix, fmt, ap);
@@ -74,6 +90,12 @@ void xt_info(const char *fmt, ...)
 static __thread sigjmp_buf *xt_jb;
 static __thread volatile sig_atomic_t xt_probing;
 static __thread void *xt_fault_addr;
+static void (*xt_fault_hook)(int sig, const siginfo_t *si);
+
+void xt_set_fault_hook(void (*hook)(int sig, const siginfo_t *si))
+{
+	xt_fault_hook = hook;
+}
 
 static void xt_sig_handler(int sig, siginfo_t *si, void *uc)
 {
@@ -83,6 +105,8 @@ static void xt_sig_handler(int sig, siginfo_t *si, void *uc)
 		xt_fault_addr = si->si_addr;
 		siglongjmp(*xt_jb, sig);
 	}
+	if (xt_fault_hook)
+		xt_fault_hook(sig, si);
 	/* Not expected: report and die of the signal. */
 	char msg[160];
 	int n = snprintf(msg, sizeof(msg),
@@ -252,6 +276,12 @@ void xt_require_root(void)
 		xt_skip("needs root (the guest runs tests as root)");
 }
 
+void xt_require_dev(void)
+{
+	if (access("/dev/xpmem", R_OK | W_OK) != 0)
+		xt_skip("/dev/xpmem: %s", strerror(errno));
+}
+
 int xt_write_file(const char *path, const char *value)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -298,7 +328,23 @@ long xt_proc_field(const char *path, const char *name)
 	return v;
 }
 
-#define XT_STATS "/sys/kernel/debug/xpmem/stats"
+long xt_stat(const char *name)
+{
+	return xt_proc_field(XT_STATS_FILE, name);
+}
+
+struct xt_stats xt_stats(void)
+{
+	struct xt_stats s;
+
+	s.ctx = xt_stat("contexts");
+	s.seg = xt_stat("segments");
+	s.permit = xt_stat("permits");
+	s.att = xt_stat("attachments");
+	s.ok = s.ctx >= 0 && s.seg >= 0 && s.permit >= 0 && s.att >= 0;
+	return s;
+}
+
 #define XT_HUGE_PARAM "/sys/module/xpmem/parameters/huge_mappings"
 
 void xt_require_huge_mappings(void)
@@ -315,12 +361,12 @@ void xt_require_huge_mappings(void)
 		xt_skip("huge_mappings is %c: this kernel lacks huge PFN "
 			"mappings (4 KiB entries only)", v[0] ? v[0] : '?');
 	if (xt_pmd_mappings() < 0)
-		xt_skip("no pmd_mappings in %s", XT_STATS);
+		xt_skip("no pmd_mappings in %s", XT_STATS_FILE);
 }
 
 long xt_pmd_mappings(void)
 {
-	return xt_proc_field(XT_STATS, "pmd_mappings");
+	return xt_stat("pmd_mappings");
 }
 
 char *xt_map_thp(size_t len)
@@ -336,6 +382,30 @@ char *xt_map_thp(size_t len)
 long xt_anon_huge_kb(void)
 {
 	return xt_proc_field("/proc/self/smaps_rollup", "AnonHugePages");
+}
+
+void xt_require_thp(long thp_kb, size_t len)
+{
+	if (thp_kb < (long)(len / 1024))
+		xt_skip("the owner got %ld of %lu kB as THP", thp_kb,
+			(unsigned long)(len / 1024));
+}
+
+long xt_assert_pmd_read(const char *file, int line, const char *what,
+			const void *p, size_t len, uint64_t seed,
+			uint64_t off0, long min)
+{
+	long before = xt_pmd_mappings(), after;
+
+	xt_assert_pattern(file, line, p, len, seed, off0);
+	after = xt_pmd_mappings();
+	xt_info("%s%spmd_mappings %ld -> %ld", what ? what : "",
+		what ? ": " : "", before, after);
+	if (after - before < min)
+		xt_fail_at(file, line, "reading %zu bytes inserted %ld 2 MiB "
+			   "entries, expected at least %ld", len,
+			   after - before, min);
+	return after - before;
 }
 
 #define XT_PARAMS "/sys/module/xpmem/parameters/"
@@ -629,6 +699,70 @@ void xt_assert_zero(const char *file, int line, const void *buf, size_t len)
 				   len, (unsigned long long)w[i]);
 }
 
+/* ---- seeded runs -------------------------------------------------------- */
+
+uint64_t xt_rnd(struct xt_rng *r)
+{
+	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+uint64_t xt_rndn(struct xt_rng *r, uint64_t n)
+{
+	return n ? xt_rnd(r) % n : 0;
+}
+
+uint64_t xt_time_seed(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^
+		(uint64_t)getpid()) & 0xffffffffULL;
+}
+
+static void xt_opt_set(const struct xt_opt *o, const char *v)
+{
+	switch (o->type) {
+	case XT_OPT_FLAG: *(int *)o->val = 1; break;
+	case XT_OPT_INT: *(int *)o->val = atoi(v); break;
+	case XT_OPT_LONG: *(long *)o->val = atol(v); break;
+	case XT_OPT_DOUBLE: *(double *)o->val = atof(v); break;
+	case XT_OPT_U64: *(uint64_t *)o->val = strtoull(v, NULL, 0); break;
+	case XT_OPT_STR: *(const char **)o->val = v; break;
+	}
+	if (o->given)
+		*o->given = 1;
+}
+
+int xt_parse_opts(const struct xt_opt *opts, int argc, char **argv)
+{
+	const struct xt_opt *o;
+	const char *e;
+	int i;
+
+	for (o = opts; o->name; o++)
+		if (o->env && (e = getenv(o->env)))
+			xt_opt_set(o, e);
+	for (i = 1; i < argc; i++) {
+		for (o = opts; o->name && strcmp(argv[i], o->name); o++)
+			;
+		if (!o->name)
+			return -1;
+		if (o->type == XT_OPT_FLAG) {
+			xt_opt_set(o, NULL);
+			continue;
+		}
+		if (i + 1 >= argc)
+			return -1;
+		xt_opt_set(o, argv[++i]);
+	}
+	return 0;
+}
+
 /* ---- channels ----------------------------------------------------------- */
 
 void xt_chan_init(struct xt_chan *c)
@@ -795,6 +929,10 @@ pid_t xt_owner_fork(struct xt_owner *o)
 		o->fd = xt_chan_end(&ch, 0);
 		if (o->len)
 			o->segid = xt_recv_u64(o->fd);
+		if (o->len && o->thp) {
+			o->addr = xt_recv_u64(o->fd);
+			o->thp_kb = (long)xt_recv_u64(o->fd);
+		}
 		return o->pid;
 	}
 	o->fd = xt_chan_end(&ch, 1);
@@ -802,13 +940,21 @@ pid_t xt_owner_fork(struct xt_owner *o)
 		xt_become_user(o->uid);
 	if (!o->len)
 		return 0;
-	o->buf = xt_map_anon(o->len);
+	o->buf = o->thp ? xt_map_thp(o->len) : xt_map_anon(o->len);
 	if (o->nohugepage)
 		XT_OK(madvise(o->buf, o->len, MADV_NOHUGEPAGE));
 	if (o->seed)
 		xt_fill(o->buf, o->len, o->seed, 0);
+	if (o->prepare)
+		o->prepare(o);
 	o->segid = xt_make(o->buf, o->len, o->mode);
 	xt_send_u64(o->fd, o->segid);
+	if (o->thp) {
+		o->addr = (uintptr_t)o->buf;
+		o->thp_kb = xt_anon_huge_kb();
+		xt_send_u64(o->fd, o->addr);
+		xt_send_u64(o->fd, (uint64_t)o->thp_kb);
+	}
 	return 0;
 }
 
@@ -831,6 +977,27 @@ void xt_owner_stop(struct xt_owner *o)
 	xt_wait_ok(o->pid);
 	close(o->fd);
 	o->fd = -1;
+}
+
+void xt_owner_require_thp(struct xt_owner *o)
+{
+	if (o->thp_kb >= (long)(o->len / 1024))
+		return;
+	kill(o->pid, SIGKILL);
+	xt_wait_signal(o->pid, NULL);
+	xt_require_thp(o->thp_kb, o->len);
+}
+
+char *xt_owner_attach_pmd(const char *file, int line, struct xt_owner *o,
+			  xpmem_apid_t *apid)
+{
+	char *p;
+
+	xt_owner_require_thp(o);
+	p = xt_get_attach(o->segid, XPMEM_RDWR, o->len, apid);
+	xt_assert_pmd_read(file, line, NULL, p, o->len, o->seed, 0,
+			   (long)(o->len / (2 * XT_MiB)));
+	return p;
 }
 
 void xt_cow_witness_fork(struct xt_cow_witness *w, const void *buf,

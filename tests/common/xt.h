@@ -41,6 +41,26 @@
 #define XT_MiB (1024UL * 1024UL)
 #define XT_XPMEM_FAILED ((void *)-1)
 
+/* What the headers of the older guests (bullseye) may lack. */
+#ifndef MADV_FREE
+#define MADV_FREE 8
+#endif
+#ifndef MADV_COLD
+#define MADV_COLD 20
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+#ifndef MAP_HUGETLB
+#define MAP_HUGETLB 0x40000
+#endif
+#ifndef MREMAP_FIXED
+#define MREMAP_FIXED 2
+#endif
+
 /* ---- reporting ---------------------------------------------------------- */
 
 void xt_fail_at(const char *file, int line, const char *fmt, ...)
@@ -49,6 +69,13 @@ void xt_skip(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)
 void xt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #define XT_FAIL(...) xt_fail_at(__FILE__, __LINE__, __VA_ARGS__)
+/*
+ * A program that reports failures its own way (with its seed and state:
+ * fuzz, stress) sets a hook: xt_fail_at then hands it the formatted
+ * message instead of printing it; it must not return.
+ */
+void xt_set_fail_hook(void (*hook)(const char *file, int line,
+				   const char *msg));
 
 #define XT_ASSERT(e)                                                        \
 	do {                                                                \
@@ -141,7 +168,12 @@ size_t xt_page_size(void);
 #define XT_PS (xt_page_size())
 
 void xt_require_root(void);
-/* Set a timeout for the whole test (alarm); the default is 290 s. */
+/* Skip unless /dev/xpmem can be opened for reading and writing. */
+void xt_require_dev(void);
+/*
+ * Set a timeout for the whole test (alarm); the default is 290 s. 0: none,
+ * for the programs that keep a time budget of their own (fuzz, stress).
+ */
 void xt_set_timeout(unsigned int seconds);
 /* Monotonic time in seconds. */
 double xt_now(void);
@@ -152,6 +184,16 @@ int xt_write_file(const char *path, const char *value);
 int xt_read_long(const char *path, long *out);
 /* A field of /proc/meminfo or /proc/vmstat-like "name value" files, or -1. */
 long xt_proc_field(const char *path, const char *name);
+
+/* The module's counters (debugfs): xt_stat("segments"), or -1. */
+#define XT_STATS_FILE "/sys/kernel/debug/xpmem/stats"
+long xt_stat(const char *name);
+/* Its object counters at once; ok is 0 where the file or one is absent. */
+struct xt_stats {
+	long ctx, seg, permit, att;
+	int ok;
+};
+struct xt_stats xt_stats(void);
 
 /*
  * 2 MiB mappings (the *_pmd tests): skip unless the module maps huge pages
@@ -168,6 +210,20 @@ long xt_pmd_mappings(void);
 char *xt_map_thp(size_t len);
 /* AnonHugePages of this process (kB, smaps_rollup), or -1. */
 long xt_anon_huge_kb(void);
+/* Skip unless thp_kb (an owner's AnonHugePages) covers all of its len bytes. */
+void xt_require_thp(long thp_kb, size_t len);
+/*
+ * Read [p, p + len) of an attachment, which must hold pattern seed (p
+ * being at offset off0), and return the number of 2 MiB entries this
+ * inserted (pmd_mappings); fewer than min fails. It says how many, after
+ * what (or NULL).
+ */
+#define XT_ASSERT_PMD_READ(what, p, len, seed, off0, min)                   \
+	xt_assert_pmd_read(__FILE__, __LINE__, (what), (p), (len), (seed),  \
+			   (off0), (min))
+long xt_assert_pmd_read(const char *file, int line, const char *what,
+			const void *p, size_t len, uint64_t seed,
+			uint64_t off0, long min);
 
 /* Give up root: groups, gid, uid (all of real/effective/saved). */
 void xt_drop_privs(uid_t uid, gid_t gid, int ngroups, const gid_t *groups);
@@ -222,6 +278,14 @@ int xt_probe_write8(void *addr, uint8_t value);
 void *xt_probe_fault_addr(void);
 const char *xt_signame(int sig);
 
+/*
+ * A SIGSEGV or SIGBUS outside a probe is reported and kills the process.
+ * A program that reports it its own way (with its seed: fuzz, stress)
+ * sets a hook: the handler calls it instead, in the signal's context (so
+ * async-signal-safe calls only), and it must not return.
+ */
+void xt_set_fault_hook(void (*hook)(int sig, const siginfo_t *si));
+
 #define XT_EXPECT_SIG(call, sig)                                            \
 	do {                                                                \
 		int xt_s_ = (call);                                         \
@@ -261,6 +325,37 @@ void xt_assert_pattern(const char *file, int line, const void *buf,
 /* Check every byte is zero. */
 #define XT_ASSERT_ZERO(buf, len) xt_assert_zero(__FILE__, __LINE__, (buf), (len))
 void xt_assert_zero(const char *file, int line, const void *buf, size_t len);
+
+/* ---- seeded runs (fuzz, stress) ----------------------------------------- */
+
+/* splitmix64: the same seed gives the same numbers on every machine. */
+struct xt_rng {
+	uint64_t s;
+};
+uint64_t xt_rnd(struct xt_rng *r);
+/* Uniform-ish in [0, n): xt_rnd() % n; 0 when n is 0. */
+uint64_t xt_rndn(struct xt_rng *r, uint64_t n);
+/* A seed for a run given none (32 bits of the clock and the pid). */
+uint64_t xt_time_seed(void);
+
+/*
+ * Options of a program: "--name value" (or "--name" alone for a flag),
+ * each with an environment variable (env, or NULL) read first, so that
+ * the command line wins. A value is read as atoi, atol, atof or
+ * strtoull(.., 0) read it; a string is kept as given.
+ */
+enum xt_opt_type { XT_OPT_FLAG, XT_OPT_INT, XT_OPT_LONG, XT_OPT_DOUBLE,
+		   XT_OPT_U64, XT_OPT_STR };
+struct xt_opt {
+	const char *name;	/* "--seed" */
+	const char *env;	/* "XPMEM_FUZZ_SEED", or NULL */
+	enum xt_opt_type type;
+	void *val;		/* int (also FLAG), long, double, uint64_t,
+				 * const char * */
+	int *given;		/* set to 1 when given, or NULL */
+};
+/* The options end with a { NULL } entry; 0, or -1: unknown or no value. */
+int xt_parse_opts(const struct xt_opt *opts, int argc, char **argv);
 
 /* ---- channels between processes ----------------------------------------- */
 
@@ -308,6 +403,10 @@ struct xt_owner {
 	uint64_t seed;		/* pattern to fill them with; 0: left zero */
 	int mode;		/* permit mode of the segment */
 	int nohugepage;		/* madvise(MADV_NOHUGEPAGE) before the fill */
+	int thp;		/* xt_map_thp instead (the *_pmd tests):
+				 * the test gets addr and thp_kb too */
+	void (*prepare)(struct xt_owner *o);	/* in the owner, after the
+				 * fill, before the segment is made; or NULL */
 	uid_t uid;		/* run the owner as this user (root only); 0: as is */
 	uint64_t final_seed;	/* xt_owner_start: the pattern its memory must
 				 * hold at xt_owner_stop; 0: not checked */
@@ -316,6 +415,10 @@ struct xt_owner {
 	int fd;			/* this side's end of the channel between them */
 	xpmem_segid_t segid;	/* the segment (0 if len is 0) */
 	char *buf;		/* in the owner: its memory */
+	uintptr_t addr;		/* with thp: the address of the memory in
+				 * the owner */
+	long thp_kb;		/* with thp: the owner's AnonHugePages (kB) once
+				 * it had filled its memory */
 };
 
 /*
@@ -332,6 +435,21 @@ pid_t xt_owner_fork(struct xt_owner *o);
 void xt_owner_start(struct xt_owner *o);
 /* Let an owner of xt_owner_start exit, and wait for it (it must exit 0). */
 void xt_owner_stop(struct xt_owner *o);
+/*
+ * With thp: skip unless the owner's memory is all THP (xt_require_thp),
+ * the owner being killed first.
+ */
+void xt_owner_require_thp(struct xt_owner *o);
+/*
+ * The attacher's start in the *_pmd tests: xt_owner_require_thp, then
+ * attach all of the owner's memory read-write (its permit in *apid) and
+ * read it: it must hold the owner's pattern, read through at least one
+ * 2 MiB entry per 2 MiB (XT_ASSERT_PMD_READ). Returns the attachment.
+ */
+#define XT_OWNER_ATTACH_PMD(o, apid)                                        \
+	xt_owner_attach_pmd(__FILE__, __LINE__, (o), (apid))
+char *xt_owner_attach_pmd(const char *file, int line, struct xt_owner *o,
+			  xpmem_apid_t *apid);
 
 /*
  * A witness of copy-on-write: a child forked by the owner, keeping the

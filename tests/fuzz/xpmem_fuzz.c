@@ -53,36 +53,20 @@
  * a 50000-operation one, the rest of its operations being cheap ones.
  * The per-kind counts and (sampled) times are printed at the end.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-#include <errno.h>
+#include "xt.h"
+
 #include <fcntl.h>
 #include <inttypes.h>
-#include <setjmp.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/time.h>
 #include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <xpmem.h>
-#include <xpmem/xpmem_uapi.h>
 
 #define PS 4096UL
 #define ARENA_PAGES 64
 #define GUARD_PAGES 512		/* 2 MiB */
 #define MAXATT 16
 #define MAXIDS 64
-#define STATS "/sys/kernel/debug/xpmem/stats"
 
 #ifndef XPMEM_FUZZ_DEFAULT_OPS
 #define XPMEM_FUZZ_DEFAULT_OPS 100000
@@ -128,19 +112,17 @@ static void note(const char *fmt, ...)
 		fprintf(stderr, "%s\n", h);
 }
 
-#define FAIL(...) fail_at(__LINE__, __VA_ARGS__)
-static void fail_at(int line, const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 2, 3)));
-static void fail_at(int line, const char *fmt, ...)
+/* XT_FAIL (tests/common) and its hook: the seed and the last operations */
+#define FAIL(...) XT_FAIL(__VA_ARGS__)
+static void fail_hook(const char *file, int line, const char *msg)
+	__attribute__((noreturn));
+static void fail_hook(const char *file, int line, const char *msg)
 {
-	char buf[400];
-	va_list ap;
+	int other = strcmp(file, __FILE__) != 0;	/* in tests/common */
 
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "FAIL [pid %d] (line %d, worker %d, seed %" PRIu64
-		", op %ld): %s\n", (int)getpid(), line, worker_id, seed, opno, buf);
+	fprintf(stderr, "FAIL [pid %d] (line %d%s%s, worker %d, seed %" PRIu64
+		", op %ld): %s\n", (int)getpid(), line, other ? " of " : "",
+		other ? file : "", worker_id, seed, opno, msg);
 	fprintf(stderr, "last operations:\n");
 	for (long i = opno - HIST + 1; i <= opno; i++)
 		if (i >= 0 && hist[i % HIST][0])
@@ -150,35 +132,26 @@ static void fail_at(int line, const char *fmt, ...)
 
 /* ---- random ------------------------------------------------------------- */
 
-static uint64_t rs;
+/* the worker's generator, started from its seed */
+static struct xt_rng rng;
 
 static uint64_t rnd(void)
 {
-	uint64_t z = (rs += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return xt_rnd(&rng);
 }
 
 static uint64_t rndn(uint64_t n)
 {
-	return n ? rnd() % n : 0;
+	return xt_rndn(&rng, n);
 }
 
 /* ---- signals ------------------------------------------------------------ */
 
-static sigjmp_buf probe_jb;
-static volatile sig_atomic_t probing;
 static volatile sig_atomic_t alarms;
 
-static void on_fault(int sig, siginfo_t *si, void *uc)
+/* A SIGSEGV or SIGBUS outside the probes of attachments (tests/common). */
+static void on_fault(int sig, const siginfo_t *si)
 {
-	(void)uc;
-	if (probing) {
-		probing = 0;
-		siglongjmp(probe_jb, sig);
-	}
 	char msg[200];
 	int n = snprintf(msg, sizeof(msg),
 			 "FAIL [pid %d]: unexpected signal %d code %d addr %p "
@@ -195,21 +168,14 @@ static void on_alarm(int sig)
 	alarms++;
 }
 
-static void install_handlers(void)
+static void install_alarm_handler(void)
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_fault;
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGSEGV, &sa, NULL);
-	sigaction(SIGBUS, &sa, NULL);
-	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;	/* no SA_RESTART: ioctls see EINTR */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 }
 
 static void timer_set(long usec)
@@ -223,17 +189,9 @@ static void timer_set(long usec)
 /* Touch one byte; 0 or the signal. */
 static int probe(volatile char *p, int write)
 {
-	int sig = sigsetjmp(probe_jb, 1);
-
-	if (sig == 0) {
-		probing = 1;
-		if (write)
-			*p = (char)rnd();
-		else
-			(void)*p;
-		probing = 0;
-	}
-	return sig;
+	if (write)
+		return xt_probe_write8((void *)p, (uint8_t)rnd());
+	return xt_probe_read8((const void *)p, NULL);
 }
 
 /* ---- state -------------------------------------------------------------- */
@@ -747,7 +705,6 @@ static int att_record_ok_fast(int i);
 static int timing;		/* the current operation is timed */
 static long n_rec_timed;
 static double t_rec;
-static double now_s(void);
 
 static long n_rec_trusted;
 
@@ -761,10 +718,10 @@ static int att_record_ok(int i)
 	}
 	if (!map_files_ok)
 		return att_record_ok_maps(i) && (atts[i].vgen = map_gen);
-	double t = timing ? now_s() : 0;
+	double t = timing ? xt_now() : 0;
 	int r = att_record_ok_fast(i);
 	if (timing) {
-		t_rec += now_s() - t;
+		t_rec += xt_now() - t;
 		n_rec_timed++;
 	}
 	if (map_files_ok && calls++ % 64 == 0 && r != att_record_ok_maps(i))
@@ -1299,14 +1256,6 @@ static const char *const oname[O_NR] = {
 static long o_cnt[O_NR], o_timed[O_NR];
 static double o_sec[O_NR];
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void op_makeget(void)
 {
 	/* export some of the arena the regular way, to get real ids */
@@ -1383,7 +1332,7 @@ static void one_op(void)
 
 	int timed = !in_child && (o == O_FORK || o == O_REOPEN ||
 				  o == O_PEER || opno % TSAMPLE == 0);
-	double t = timed ? now_s() : 0;
+	double t = timed ? xt_now() : 0;
 	timing = timed;
 	int maps_op = o != O_GET && o != O_MAKE && o != O_SIMPLE &&
 		      o != O_UNKNOWN && o != O_TOUCH && o != O_TIMER &&
@@ -1413,7 +1362,7 @@ static void one_op(void)
 	if (!in_child) {
 		o_cnt[o]++;
 		if (timed) {
-			o_sec[o] += now_s() - t;
+			o_sec[o] += xt_now() - t;
 			o_timed[o]++;
 		}
 	}
@@ -1468,7 +1417,7 @@ static int worker(void)
 {
 	char *m;
 
-	install_handlers();
+	install_alarm_handler();
 	PP = mmap(NULL, PS, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 		  -1, 0);
 	if (PP == MAP_FAILED)
@@ -1514,12 +1463,12 @@ static int worker(void)
 	munmap(unmapped, PS);
 
 	peer_start();
-	double t0 = now_s();
+	double t0 = xt_now();
 	long done = nops;
 	long progress = nops >= 200000 ? nops / 10 : 0;
 	for (opno = 0; opno < nops; opno++) {
 		if (max_seconds > 0 && (opno & 255) == 0 &&
-		    now_s() - t0 > max_seconds) {
+		    xt_now() - t0 > max_seconds) {
 			done = opno;
 			printf("# worker %d: time budget of %.0f s reached after "
 			       "%ld of %ld operations\n", worker_id, max_seconds,
@@ -1543,12 +1492,12 @@ static int worker(void)
 		}
 		if (progress && opno && opno % progress == 0)
 			printf("# worker %d: %ld operations, %.0f s\n",
-			       worker_id, opno, now_s() - t0);
+			       worker_id, opno, xt_now() - t0);
 		else if (verbose && opno % 10000 == 0)
 			fprintf(stderr, "# %ld ops\n", opno);
 	}
 	timer_set(0);
-	double dt = now_s() - t0;
+	double dt = xt_now() - t0;
 	peer_stop();
 
 	rep->done = done;
@@ -1573,31 +1522,6 @@ static int worker(void)
 }
 
 /* ---- stats and the final sanity phase ----------------------------------- */
-
-struct stats {
-	long ctx, seg, permit, att;
-	int ok;
-};
-
-static struct stats read_stats(void)
-{
-	struct stats s = { 0 };
-	FILE *f = fopen(STATS, "re");
-	char name[32];
-	long v;
-
-	if (!f)
-		return s;
-	while (fscanf(f, "%31s %ld", name, &v) == 2) {
-		if (!strcmp(name, "contexts")) s.ctx = v;
-		else if (!strcmp(name, "segments")) s.seg = v;
-		else if (!strcmp(name, "permits")) s.permit = v;
-		else if (!strcmp(name, "attachments")) s.att = v;
-		s.ok = 1;
-	}
-	fclose(f);
-	return s;
-}
 
 static int sanity(void)
 {
@@ -1657,48 +1581,31 @@ static int sanity(void)
 
 int main(int argc, char **argv)
 {
-	const char *e;
 	int have_seed = 0;
+	const struct xt_opt opts[] = {
+		{ "--ops", "XPMEM_FUZZ_OPS", XT_OPT_LONG, &nops, NULL },
+		{ "--seed", "XPMEM_FUZZ_SEED", XT_OPT_U64, &seed, &have_seed },
+		{ "--workers", "XPMEM_FUZZ_WORKERS", XT_OPT_INT, &nworkers, NULL },
+		{ "--heavy-div", "XPMEM_FUZZ_HEAVY_DIV", XT_OPT_LONG, &heavy_div,
+		  NULL },
+		{ "--seconds", "XPMEM_FUZZ_SECONDS", XT_OPT_DOUBLE, &max_seconds,
+		  NULL },
+		{ "--min-ops", "XPMEM_FUZZ_MIN_OPS", XT_OPT_LONG, &min_ops, NULL },
+		{ "--verbose", NULL, XT_OPT_FLAG, &verbose, NULL },
+		{ "--check-records", NULL, XT_OPT_FLAG, &check_records, NULL },
+		{ NULL, NULL, XT_OPT_FLAG, NULL, NULL },
+	};
 
-	if ((e = getenv("XPMEM_FUZZ_OPS")))
-		nops = atol(e);
-	if ((e = getenv("XPMEM_FUZZ_SECONDS")))
-		max_seconds = atof(e);
-	if ((e = getenv("XPMEM_FUZZ_MIN_OPS")))
-		min_ops = atol(e);
-	if ((e = getenv("XPMEM_FUZZ_WORKERS")))
-		nworkers = atoi(e);
-	if ((e = getenv("XPMEM_FUZZ_HEAVY_DIV")))
-		heavy_div = atol(e);
-	if ((e = getenv("XPMEM_FUZZ_SEED"))) {
-		seed = strtoull(e, NULL, 0);
-		have_seed = 1;
-	}
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--ops") && i + 1 < argc)
-			nops = atol(argv[++i]);
-		else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
-			seed = strtoull(argv[++i], NULL, 0);
-			have_seed = 1;
-		} else if (!strcmp(argv[i], "--verbose"))
-			verbose = 1;
-		else if (!strcmp(argv[i], "--check-records"))
-			check_records = 1;
-		else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
-			max_seconds = atof(argv[++i]);
-		else if (!strcmp(argv[i], "--min-ops") && i + 1 < argc)
-			min_ops = atol(argv[++i]);
-		else if (!strcmp(argv[i], "--workers") && i + 1 < argc)
-			nworkers = atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--heavy-div") && i + 1 < argc)
-			heavy_div = atol(argv[++i]);
-		else {
-			fprintf(stderr, "usage: xpmem_fuzz [--ops N] [--seed S] "
-				"[--workers W] [--heavy-div D] "
-				"[--seconds BUDGET] [--min-ops M] "
-				"[--verbose] [--check-records]\n");
-			return 2;
-		}
+	/* the operations have a budget of their own (--seconds) */
+	xt_set_timeout(0);
+	xt_set_fault_hook(on_fault);
+	xt_set_fail_hook(fail_hook);
+	if (xt_parse_opts(opts, argc, argv) != 0) {
+		fprintf(stderr, "usage: xpmem_fuzz [--ops N] [--seed S] "
+			"[--workers W] [--heavy-div D] "
+			"[--seconds BUDGET] [--min-ops M] "
+			"[--verbose] [--check-records]\n");
+		return 2;
 	}
 	if (nops < 0)
 		nops = XPMEM_FUZZ_DEFAULT_OPS;
@@ -1709,24 +1616,16 @@ int main(int argc, char **argv)
 #ifdef XPMEM_FUZZ_CHECK_RECORDS
 	check_records = 1;
 #endif
-	if (!have_seed) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		seed = ((uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec ^
-			(uint64_t)getpid() << 16) & 0xffffffffULL;
-	}
+	if (!have_seed)
+		seed = xt_time_seed();
 	const uint64_t seed0 = seed;
-	setvbuf(stdout, NULL, _IONBF, 0);
 	printf("# xpmem_fuzz: seed %" PRIu64 ", %ld operations, %d worker%s, "
 	       "time budget %.0f s", seed0, nops, nworkers,
 	       nworkers > 1 ? "s" : "", max_seconds);
 	if (max_seconds > 0)
 		printf(" (at least %ld operations in it)", min_ops);
 	printf("\n");
-	if (access("/dev/xpmem", R_OK | W_OK) != 0) {
-		printf("SKIP: /dev/xpmem: %m\n");
-		return 77;
-	}
+	xt_require_dev();
 	/*
 	 * Worker i runs its share of the operations with seed S + i: its
 	 * sequence of operations and arguments depends on that seed alone
@@ -1757,7 +1656,7 @@ int main(int argc, char **argv)
 	/* main's own copy: the shared reports are in reach of the fuzzing */
 	struct wreport par[16];
 	memcpy(par, reps, nworkers * sizeof(*reps));
-	struct stats s0 = read_stats();
+	struct xt_stats s0 = xt_stats();
 	pid_t pids[16];
 	for (int i = 0; i < nworkers; i++) {
 		pids[i] = fork();
@@ -1767,7 +1666,7 @@ int main(int argc, char **argv)
 			worker_id = i;
 			rep = &reps[i];
 			seed = rep->seed;
-			rs = seed;
+			rng.s = seed;
 			nops = rep->ops;
 			heavy_div = rep->heavy_div;
 			_exit(worker());
@@ -1863,7 +1762,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* everything the worker had is gone: the counters are back */
-	struct stats s1 = read_stats();
+	struct xt_stats s1 = xt_stats();
 	if (s0.ok && s1.ok) {
 		printf("# module objects before/after: contexts %ld/%ld segments "
 		       "%ld/%ld permits %ld/%ld attachments %ld/%ld\n",
@@ -1876,9 +1775,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	} else {
-		printf("# no %s: leak check left to kmemleak\n", STATS);
+		printf("# no %s: leak check left to kmemleak\n", XT_STATS_FILE);
 	}
-	install_handlers();
 	sanity();
 	printf("PASS: xpmem_fuzz seed %" PRIu64 ": %ld operations in %.1f s "
 	       "(%.0f ops/s)\n", seed, tot.done, tot.secs,

@@ -7,6 +7,12 @@
  */
 #include <xpmem.h>
 
+/* The header's helper macros stay inside it. */
+#if defined(__XPMEM_ASSERT) || defined(__XPMEM_ASSERT_CAT) || \
+	defined(__XPMEM_ASSERT_CAT2) || defined(__XPMEM_OFF)
+#error "<xpmem.h> leaks its layout-assertion macros"
+#endif
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

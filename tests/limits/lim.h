@@ -13,42 +13,23 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#define LIM_STATS "/sys/kernel/debug/xpmem/stats"
-
-/* The module's object counters (debugfs), or ok = 0 where absent. */
-struct lim_stats {
-	long ctx, seg, permit, att;
-	int ok;
-};
-
-static inline struct lim_stats lim_stats(void)
-{
-	struct lim_stats s = { 0, 0, 0, 0, 0 };
-
-	s.ctx = xt_proc_field(LIM_STATS, "contexts");
-	s.seg = xt_proc_field(LIM_STATS, "segments");
-	s.permit = xt_proc_field(LIM_STATS, "permits");
-	s.att = xt_proc_field(LIM_STATS, "attachments");
-	s.ok = s.ctx >= 0 && s.seg >= 0 && s.permit >= 0 && s.att >= 0;
-	return s;
-}
-
 /*
  * The counters must come back to `base` (objects are freed by exits and
  * file releases that may finish a little after waitpid): wait up to 10 s.
  */
-static inline void lim_expect_stats(const struct lim_stats *base,
+static inline void lim_expect_stats(const struct xt_stats *base,
 				    const char *when)
 {
-	struct lim_stats s;
+	struct xt_stats s;
 	int i;
 
 	if (!base->ok) {
-		xt_info("no %s: the leak check is left to kmemleak", LIM_STATS);
+		xt_info("no %s: the leak check is left to kmemleak",
+			XT_STATS_FILE);
 		return;
 	}
 	for (i = 0; i < 100; i++) {
-		s = lim_stats();
+		s = xt_stats();
 		if (s.ctx == base->ctx && s.seg == base->seg &&
 		    s.permit == base->permit && s.att == base->att)
 			break;

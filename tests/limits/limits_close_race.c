@@ -184,7 +184,7 @@ static int work(void *arg)
 
 int main(void)
 {
-	struct lim_stats base = lim_stats();
+	struct xt_stats base = xt_stats();
 
 	xt_set_timeout(200);
 	pid_t pid = xt_spawn(work, NULL);

@@ -92,14 +92,14 @@ int main(void)
 	size_t ps = XT_PS, len = SEG_PAGES * ps;
 	long old;
 	char buf[32];
-	struct lim_stats base;
+	struct xt_stats base;
 
 	xt_require_root();
 	if (xt_read_long(SYSCTL, &old) != 0)
 		xt_skip("no %s", SYSCTL);
 	/* this process's own context (libxpmem's) is part of the base */
 	XT_OK(xpmem_init());
-	base = lim_stats();
+	base = xt_stats();
 
 	char *mem = xt_map_anon(len);
 	xt_fill(mem, len, 21, 0);

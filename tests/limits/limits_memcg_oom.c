@@ -62,7 +62,7 @@ static int attacher(void *arg)
 int main(void)
 {
 	struct xt_chan ch;
-	struct lim_stats base;
+	struct xt_stats base;
 	int fd, st;
 
 	xt_require_root();
@@ -70,7 +70,7 @@ int main(void)
 		xt_skip("no cgroup v2 memory controller");
 	/* this process's own context (libxpmem's) is part of the base */
 	XT_OK(xpmem_init());
-	base = lim_stats();
+	base = xt_stats();
 	XT_ASSERT_EQ(xt_write_file(CG "/memory.max", LIMIT), 0);
 	xt_write_file(CG "/memory.swap.max", "0");
 	long kills0 = oom_kills();

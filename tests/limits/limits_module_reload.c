@@ -67,8 +67,8 @@ int main(void)
 			      "cycle %d: /dev/xpmem mode 0%o", c,
 			      sb.st_mode & 0777);
 		xt_run(owner, NULL);
-		struct lim_stats zero = { 0, 0, 0, 0, 1 };
-		if (lim_stats().ok && c % 10 == 0)
+		struct xt_stats zero = { 0, 0, 0, 0, 1 };
+		if (xt_stats().ok && c % 10 == 0)
 			lim_expect_stats(&zero, "after the work of a cycle");
 	}
 	xt_info("%d unload/load cycles with work in %.1f s", CYCLES,

@@ -59,11 +59,11 @@ static int attacher(void *arg)
 
 int main(void)
 {
-	struct lim_stats base;
+	struct xt_stats base;
 
 	/* this process's own context (libxpmem's) is part of the base */
 	XT_OK(xpmem_init());
-	base = lim_stats();
+	base = xt_stats();
 	/* a big segment, only its first 4 MiB touched */
 	char *mem = mmap(NULL, BIG, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

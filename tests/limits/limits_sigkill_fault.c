@@ -84,7 +84,7 @@ static int uffd_attacher(void *arg)
 
 int main(void)
 {
-	struct lim_stats base = lim_stats();
+	struct xt_stats base = xt_stats();
 	struct xt_chan ch;
 	int fd, r;
 	unsigned seed = (unsigned)time(NULL);
@@ -190,7 +190,13 @@ int main(void)
 	/* the owner is still fine */
 	XT_ASSERT_EQ(waitpid(owner, NULL, WNOHANG), 0);
 	kill(owner, SIGKILL);
-	lim_reap_within(owner, 10, "the owner");
+	/*
+	 * The owner frees up to 512 MiB the attachers faulted in, plus its
+	 * busy range: seen to take over 10 s of a TCG guest whose vCPUs got
+	 * half a host CPU each. Not the point of this test (a killed
+	 * attacher dies at once): a minute bounds a livelock all the same.
+	 */
+	lim_reap_within(owner, 60, "the owner");
 	lim_expect_stats(&base, "after all attachers and the owner are gone");
 	return 0;
 }

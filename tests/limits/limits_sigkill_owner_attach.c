@@ -61,7 +61,7 @@ static int attacher(void *arg)
 
 int main(void)
 {
-	struct lim_stats base = lim_stats();
+	struct xt_stats base = xt_stats();
 	unsigned seed = (unsigned)time(NULL);
 	int r;
 

@@ -52,46 +52,16 @@
  * (env XPMEM_STRESS_SECONDS, XPMEM_STRESS_SEED). Exit 0 pass, 1 fail
  * (the seed is printed), 77 skip (no /dev/xpmem).
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-#include <errno.h>
+#include "xt.h"
+
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <setjmp.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <xpmem/xpmem_uapi.h>
-
-#ifndef MADV_FREE
-#define MADV_FREE 8
-#endif
-#ifndef MADV_COLD
-#define MADV_COLD 20
-#endif
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
-#ifndef MREMAP_FIXED
-#define MREMAP_FIXED 2
-#endif
 
 #ifndef XPMEM_STRESS_DEFAULT_SECONDS
 #define XPMEM_STRESS_DEFAULT_SECONDS 120
@@ -219,19 +189,16 @@ static void say(const char *fmt, ...)
 		(void)0;
 }
 
-#define FAIL(...) fail_at(__LINE__, __VA_ARGS__)
-static void fail_at(int line, const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 2, 3)));
-static void fail_at(int line, const char *fmt, ...)
+/* XT_FAIL (tests/common) and its hook: who, the seed, the run failed */
+#define FAIL(...) XT_FAIL(__VA_ARGS__)
+static void fail_hook(const char *file, int line, const char *msg)
+	__attribute__((noreturn));
+static void fail_hook(const char *file, int line, const char *msg)
 {
-	char buf[400];
-	va_list ap;
+	int other = strcmp(file, __FILE__) != 0;	/* in tests/common */
 
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	say("FAIL (line %d, seed %" PRIu64 "): %s", line,
-	    B ? B->seed : 0, buf);
+	say("FAIL (line %d%s%s, seed %" PRIu64 "): %s", line,
+	    other ? " of " : "", other ? file : "", B ? B->seed : 0, msg);
 	if (B)
 		ST(&B->failed, 1);
 	_exit(1);
@@ -242,58 +209,33 @@ static void count(int c)
 	__atomic_add_fetch(&B->cnt[c], 1, __ATOMIC_RELAXED);
 }
 
-/* ---- random ------------------------------------------------------------- */
+/* ---- random (xt_rnd of tests/common) ------------------------------------ */
 
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t rnd(struct rng *r)
-{
-	/* splitmix64 */
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static uint64_t rndn(struct rng *r, uint64_t n)
-{
-	return n ? rnd(r) % n : 0;
-}
-
-static void rng_init(struct rng *r, uint64_t a, uint64_t b, uint64_t c)
+/* One generator per process or thread, from the seed and who it is. */
+static void rng_init(struct xt_rng *r, uint64_t a, uint64_t b, uint64_t c)
 {
 	r->s = B->seed * 0x2545f4914f6cdd1dULL ^ (a << 40) ^ (b << 20) ^ c;
-	rnd(r);
+	xt_rnd(r);
 }
 
 /* a run length: mostly short, sometimes long */
-static unsigned rnd_len(struct rng *r, unsigned max)
+static unsigned rnd_len(struct xt_rng *r, unsigned max)
 {
 	unsigned n;
 
-	switch (rndn(r, 8)) {
-	case 0: n = 1 + rndn(r, max); break;
-	case 1: n = 1 + rndn(r, 64); break;
-	default: n = 1 + rndn(r, 8); break;
+	switch (xt_rndn(r, 8)) {
+	case 0: n = 1 + xt_rndn(r, max); break;
+	case 1: n = 1 + xt_rndn(r, 64); break;
+	default: n = 1 + xt_rndn(r, 8); break;
 	}
 	return n > max ? max : n;
 }
 
-/* ---- signals: per-thread probes ----------------------------------------- */
+/* ---- signals: per-thread probes (xt_probe of tests/common) -------------- */
 
-static __thread sigjmp_buf *probe_jb;
-static __thread volatile sig_atomic_t probing;
-
-static void on_fault(int sig, siginfo_t *si, void *uc)
+/* A SIGSEGV or SIGBUS outside a probe. */
+static void on_fault(int sig, const siginfo_t *si)
 {
-	(void)uc;
-	if (probing) {
-		probing = 0;
-		siglongjmp(*probe_jb, sig);
-	}
 	char msg[200];
 	int n = snprintf(msg, sizeof(msg),
 			 "FAIL: [pid %d] unexpected signal %d code %d addr %p "
@@ -306,46 +248,42 @@ static void on_fault(int sig, siginfo_t *si, void *uc)
 	_exit(1);
 }
 
-static void install_handlers(void)
-{
-	struct sigaction sa;
+/* The accesses of the probes: sequentially consistent, as the bookkeeping. */
+struct sc_word {
+	volatile uint64_t *p;
+	uint64_t v;
+};
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_fault;
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGSEGV, &sa, NULL);
-	sigaction(SIGBUS, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+static void sc_load(void *arg)
+{
+	struct sc_word *w = arg;
+
+	w->v = __atomic_load_n(w->p, __ATOMIC_SEQ_CST);
+}
+
+static void sc_store(void *arg)
+{
+	struct sc_word *w = arg;
+
+	__atomic_store_n(w->p, w->v, __ATOMIC_SEQ_CST);
 }
 
 /* Load one word; returns 0 or the signal. */
 static int probe_load(const volatile uint64_t *p, uint64_t *out)
 {
-	sigjmp_buf jb;
-	int sig = sigsetjmp(jb, 1);
+	struct sc_word w = { (volatile uint64_t *)p, 0 };
+	int sig = xt_probe(sc_load, &w);
 
-	if (sig == 0) {
-		probe_jb = &jb;
-		probing = 1;
-		*out = __atomic_load_n(p, __ATOMIC_SEQ_CST);
-		probing = 0;
-	}
+	if (sig == 0)
+		*out = w.v;
 	return sig;
 }
 
 static int probe_store(volatile uint64_t *p, uint64_t v)
 {
-	sigjmp_buf jb;
-	int sig = sigsetjmp(jb, 1);
+	struct sc_word w = { p, v };
 
-	if (sig == 0) {
-		probe_jb = &jb;
-		probing = 1;
-		__atomic_store_n(p, v, __ATOMIC_SEQ_CST);
-		probing = 0;
-	}
-	return sig;
+	return xt_probe(sc_store, &w);
 }
 
 /* ---- device ------------------------------------------------------------- */
@@ -518,7 +456,7 @@ static void owner_replace(unsigned p0, unsigned n, int memfd)
 }
 
 /* Fill every hole with fresh anonymous memory. */
-static void owner_remap_holes(struct rng *r)
+static void owner_remap_holes(struct xt_rng *r)
 {
 	unsigned p = 0;
 
@@ -530,7 +468,7 @@ static void owner_remap_holes(struct rng *r)
 		unsigned q = p;
 		while (q < SEG_PAGES && !op_[q].mapped)
 			q++;
-		owner_replace(p, q - p, rndn(r, 4) == 0);
+		owner_replace(p, q - p, xt_rndn(r, 4) == 0);
 		count(C_O_REMAP);
 		p = q;
 	}
@@ -701,16 +639,16 @@ static void owner_madv_plain(unsigned p0, unsigned n, int advice, int c)
 		count(c);
 }
 
-static void owner_collapse(struct rng *r)
+static void owner_collapse(struct xt_rng *r)
 {
-	unsigned half = rndn(r, 2) * (SEG_PAGES / 2);
+	unsigned half = xt_rndn(r, 2) * (SEG_PAGES / 2);
 	char *a = obase + (size_t)half * PS;
 
 	/*
 	 * Only a range of one anonymous VMA can be collapsed: often make it
 	 * one first (fresh memory with the tags written, populated 4k pages).
 	 */
-	if (rndn(r, 2)) {
+	if (xt_rndn(r, 2)) {
 		owner_replace(half, SEG_PAGES / 2, 0);
 		count(C_O_REPLACE);
 	}
@@ -759,7 +697,7 @@ static void owner_verify(void)
 }
 
 /* fork: the child writes poison into its copy-on-write copies. */
-static void owner_fork(struct rng *r)
+static void owner_fork(struct xt_rng *r)
 {
 	pid_t pid = fork();
 
@@ -768,7 +706,7 @@ static void owner_fork(struct rng *r)
 	if (pid == 0) {
 		for (unsigned p = 0; p < SEG_PAGES; p++) {
 			if (!op_[p].mapped || op_[p].shm || op_[p].ro ||
-			    rndn(r, 2))
+			    xt_rndn(r, 2))
 				continue;
 			*pword(obase, p, 0) = TAG(POISON_MAGIC, oseg, p,
 						  op_[p].gen + 1000);
@@ -802,7 +740,7 @@ static void owner_unpublish(void)
 
 static int owner_main(int s)
 {
-	struct rng r;
+	struct xt_rng r;
 	uint64_t inc = INC(&B->incarnation[s]);
 	void *m;
 
@@ -845,9 +783,9 @@ static int owner_main(int s)
 	owner_publish_segment();
 
 	while (!LD(&B->stop)) {
-		unsigned p0 = rndn(&r, SEG_PAGES);
+		unsigned p0 = xt_rndn(&r, SEG_PAGES);
 		unsigned n = rnd_len(&r, SEG_PAGES - p0);
-		unsigned k = rndn(&r, 10000);
+		unsigned k = xt_rndn(&r, 10000);
 
 		if (k < 3000)
 			owner_write(p0, n);
@@ -856,7 +794,7 @@ static int owner_main(int s)
 		else if (k < 4200)
 			owner_remap_holes(&r);
 		else if (k < 4600) {
-			int memfd = rndn(&r, 3) == 0;
+			int memfd = xt_rndn(&r, 3) == 0;
 			owner_replace(p0, n, memfd);
 			count(memfd ? C_O_REPLACE_MEMFD : C_O_REPLACE);
 		} else if (k < 5000)
@@ -875,9 +813,9 @@ static int owner_main(int s)
 				p = q;
 			}
 		} else if (k < 6500)
-			owner_discard(p0, n, MADV_DONTNEED, rndn(&r, 2));
+			owner_discard(p0, n, MADV_DONTNEED, xt_rndn(&r, 2));
 		else if (k < 6900)
-			owner_discard(p0, n, MADV_FREE, rndn(&r, 2));
+			owner_discard(p0, n, MADV_FREE, xt_rndn(&r, 2));
 		else if (k < 7100)
 			owner_madv_plain(p0, n, MADV_COLD, C_O_COLD);
 		else if (k < 7300)
@@ -902,7 +840,7 @@ static int owner_main(int s)
 			owner_verify();
 		} else {
 			/* let the attachers run */
-			usleep(200 + rndn(&r, 2000));
+			usleep(200 + xt_rndn(&r, 2000));
 		}
 	}
 	owner_remap_holes(&r);
@@ -937,7 +875,7 @@ struct att {
 struct athr {
 	int aid;
 	pthread_t t;
-	struct rng r;
+	struct xt_rng r;
 	struct permit pm[NSEG];
 	struct att at[MAXATT];
 };
@@ -958,7 +896,7 @@ static int a_get(struct athr *T, int s)
 		return -1;
 	struct xpmem_cmd_get g = {
 		.segid = id,
-		.flags = rndn(&T->r, 5) == 0 ? XPMEM_RDONLY : XPMEM_RDWR,
+		.flags = xt_rndn(&T->r, 5) == 0 ? XPMEM_RDONLY : XPMEM_RDWR,
 		.permit_type = XPMEM_PERMIT_MODE,
 	};
 	if (emulate)
@@ -986,8 +924,8 @@ static void a_detach(struct athr *T, struct att *a)
 {
 	struct xpmem_cmd_detach d = {
 		/* any address inside the attachment */
-		.vaddr = (uintptr_t)a->addr + rndn(&T->r, a->n) * PS +
-			 rndn(&T->r, PS),
+		.vaddr = (uintptr_t)a->addr + xt_rndn(&T->r, a->n) * PS +
+			 xt_rndn(&T->r, PS),
 	};
 	if (!emulate && ioctl(afd, XPMEM_CMD_DETACH, &d) != 0)
 		FAIL("DETACH %p (+%u pages): %s", a->addr, a->n, strerror(errno));
@@ -1036,12 +974,12 @@ static void a_attach(struct athr *T, int s)
 	if (!pm->live && a_get(T, s) != 0)
 		return;
 	unsigned p0, n;
-	if (rndn(&T->r, 6) == 0) {
+	if (xt_rndn(&T->r, 6) == 0) {
 		p0 = 0;
 		n = SEG_PAGES;
 	} else {
-		p0 = rndn(&T->r, SEG_PAGES);
-		n = 1 + rndn(&T->r, rndn(&T->r, 3) ? 64 : SEG_PAGES - p0);
+		p0 = xt_rndn(&T->r, SEG_PAGES);
+		n = 1 + xt_rndn(&T->r, xt_rndn(&T->r, 3) ? 64 : SEG_PAGES - p0);
 		if (p0 + n > SEG_PAGES)
 			n = SEG_PAGES - p0;
 	}
@@ -1248,11 +1186,11 @@ static int a_write_page(struct athr *T, struct att *a, unsigned i)
 
 static void a_touch(struct athr *T, int write)
 {
-	struct att *a = &T->at[rndn(&T->r, MAXATT)];
+	struct att *a = &T->at[xt_rndn(&T->r, MAXATT)];
 
 	if (!a->live)
 		return;
-	unsigned i0 = rndn(&T->r, a->n);
+	unsigned i0 = xt_rndn(&T->r, a->n);
 	unsigned n = rnd_len(&T->r, a->n - i0);
 	if (n > 32)
 		n = 32;
@@ -1298,8 +1236,8 @@ static void *athr_main(void *arg)
 	struct athr *T = arg;
 
 	while (!LD(&B->stop)) {
-		unsigned k = rndn(&T->r, 1000);
-		int s = rndn(&T->r, NSEG);
+		unsigned k = xt_rndn(&T->r, 1000);
+		int s = xt_rndn(&T->r, NSEG);
 
 		if (k < 120)
 			a_attach(T, s);
@@ -1308,11 +1246,11 @@ static void *athr_main(void *arg)
 		else if (k < 800)
 			a_touch(T, 1);
 		else if (k < 880) {
-			struct att *a = &T->at[rndn(&T->r, MAXATT)];
+			struct att *a = &T->at[xt_rndn(&T->r, MAXATT)];
 			if (a->live)
 				a_detach(T, a);
 		} else if (k < 910) {
-			a_release(T, s, rndn(&T->r, 2));
+			a_release(T, s, xt_rndn(&T->r, 2));
 			/* a read through an attachment of a released permit
 			 * must raise SIGBUS or return valid data */
 			for (int i = 0; i < MAXATT; i++)
@@ -1331,7 +1269,7 @@ static void *athr_main(void *arg)
 			if (pm->live && LD(&B->seg[s].state) != pm->epoch)
 				a_release(T, s, 0);
 		} else
-			usleep(100 + rndn(&T->r, 1000));
+			usleep(100 + xt_rndn(&T->r, 1000));
 	}
 	for (int i = 0; i < MAXATT; i++)
 		if (T->at[i].live)
@@ -1365,25 +1303,14 @@ static int attacher_main(int idx)
 
 /* ---- supervisor --------------------------------------------------------- */
 
+/* An owner or attacher process; it dies with the supervisor. */
 static pid_t spawn(int owner, int idx)
 {
-	pid_t pid = fork();
+	pid_t pid = xt_fork();
 
-	if (pid < 0)
-		FAIL("fork: %s", strerror(errno));
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (pid == 0)
 		_exit(owner ? owner_main(idx) : attacher_main(idx));
-	}
 	return pid;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void usage(void)
@@ -1395,45 +1322,32 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	const char *e;
 	double seconds = XPMEM_STRESS_DEFAULT_SECONDS;
 	uint64_t seed = 0;
 	int have_seed = 0, verbose = 0;
+	const char *inj = NULL;
 	pid_t pids[NSEG + NATTP];
+	const struct xt_opt opts[] = {
+		{ "--seconds", "XPMEM_STRESS_SECONDS", XT_OPT_DOUBLE, &seconds,
+		  NULL },
+		{ "--seed", "XPMEM_STRESS_SEED", XT_OPT_U64, &seed, &have_seed },
+		{ "--verbose", NULL, XT_OPT_FLAG, &verbose, NULL },
+		{ "--emulate", NULL, XT_OPT_FLAG, &emulate, NULL },
+		{ "--inject", NULL, XT_OPT_STR, &inj, NULL },
+		{ NULL, NULL, XT_OPT_FLAG, NULL, NULL },
+	};
 
-	if ((e = getenv("XPMEM_STRESS_SECONDS")))
-		seconds = atof(e);
-	if ((e = getenv("XPMEM_STRESS_SEED"))) {
-		seed = strtoull(e, NULL, 0);
-		have_seed = 1;
-	}
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
-			seconds = atof(argv[++i]);
-		else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
-			seed = strtoull(argv[++i], NULL, 0);
-			have_seed = 1;
-		} else if (!strcmp(argv[i], "--verbose"))
-			verbose = 1;
-		else if (!strcmp(argv[i], "--emulate"))
-			emulate = 1;
-		else if (!strcmp(argv[i], "--inject") && i + 1 < argc) {
-			i++;
-			inject = !strcmp(argv[i], "stale") ? 1 :
-				 !strcmp(argv[i], "lost") ? 2 :
-				 !strcmp(argv[i], "bus") ? 3 : 0;
-		}
-		else
-			usage();
-	}
-	if (!have_seed) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^
-		       (uint64_t)getpid();
-		seed &= 0xffffffffULL;
-	}
-	setvbuf(stdout, NULL, _IONBF, 0);
+	/* the torture has a duration of its own (--seconds) */
+	xt_set_timeout(0);
+	xt_set_fault_hook(on_fault);
+	xt_set_fail_hook(fail_hook);
+	if (xt_parse_opts(opts, argc, argv) != 0)
+		usage();
+	if (inj)
+		inject = !strcmp(inj, "stale") ? 1 : !strcmp(inj, "lost") ? 2 :
+			 !strcmp(inj, "bus") ? 3 : 0;
+	if (!have_seed)
+		seed = xt_time_seed();
 	printf("# xpmem_stress: seed %" PRIu64 ", %.0f s, %d owners, %d "
 	       "attacher processes x %d threads, segments of %d pages\n",
 	       seed, seconds, NSEG, NATTP, NTHR, SEG_PAGES);
@@ -1459,23 +1373,17 @@ int main(int argc, char **argv)
 			return 1;
 		struct iovec l = { &got, 8 }, rr = { &probe, 8 };
 		ssize_t n = process_vm_readv(c, &l, 1, &rr, 1, 0);
-		int e = errno;
+		int err = errno;
 		kill(c, SIGKILL);
 		waitpid(c, NULL, 0);
-		if (n != 8 || got != 0x1234) {
-			printf("SKIP: --emulate needs process_vm_readv: %s\n",
-			       strerror(e));
-			return 77;
-		}
+		if (n != 8 || got != 0x1234)
+			xt_skip("--emulate needs process_vm_readv: %s",
+				strerror(err));
 	}
-	if (!emulate && access("/dev/xpmem", R_OK | W_OK) != 0) {
-		printf("SKIP: /dev/xpmem: %s\n", strerror(errno));
-		return 77;
-	}
-	if ((long)sysconf(_SC_PAGESIZE) != (long)PS) {
-		printf("SKIP: page size is not 4 KiB\n");
-		return 77;
-	}
+	if (!emulate)
+		xt_require_dev();
+	if ((long)sysconf(_SC_PAGESIZE) != (long)PS)
+		xt_skip("page size is not 4 KiB");
 	B = mmap(NULL, sizeof(*B), PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (B == MAP_FAILED) {
@@ -1488,7 +1396,6 @@ int main(int argc, char **argv)
 		B->seg[s].state = 1;	/* odd: no segment yet */
 		B->seg[s].dead = 1;
 	}
-	install_handlers();
 
 	for (int s = 0; s < NSEG; s++)
 		pids[s] = spawn(1, s);
@@ -1496,10 +1403,10 @@ int main(int argc, char **argv)
 		pids[NSEG + i] = spawn(0, i);
 
 	int can_compact = access("/proc/sys/vm/compact_memory", W_OK) == 0;
-	double t0 = now(), next_compact = t0 + 1, next_report = t0 + 30;
+	double t0 = xt_now(), next_compact = t0 + 1, next_report = t0 + 30;
 	int failed = 0;
 
-	while (now() - t0 < seconds && !LD(&B->failed)) {
+	while (xt_now() - t0 < seconds && !LD(&B->failed)) {
 		int st;
 		pid_t pid = waitpid(-1, &st, WNOHANG);
 
@@ -1526,22 +1433,22 @@ int main(int argc, char **argv)
 			failed = 1;
 			break;
 		}
-		if (can_compact && now() >= next_compact) {
+		if (can_compact && xt_now() >= next_compact) {
 			int fd = open("/proc/sys/vm/compact_memory", O_WRONLY);
 			if (fd >= 0) {
 				if (write(fd, "1", 1) == 1)
 					count(C_COMPACT);
 				close(fd);
 			}
-			next_compact = now() + 2;
+			next_compact = xt_now() + 2;
 		}
-		if (now() >= next_report) {
+		if (xt_now() >= next_report) {
 			printf("# %.0f s: owner writes %" PRIu64 ", page reads %"
 			       PRIu64 ", page writes %" PRIu64 ", sigbus %"
-			       PRIu64 "\n", now() - t0,
+			       PRIu64 "\n", xt_now() - t0,
 			       LD(&B->cnt[C_O_WRITE]), LD(&B->cnt[C_A_READ]),
 			       LD(&B->cnt[C_A_WRITE]), LD(&B->cnt[C_A_SIGBUS]));
-			next_report = now() + 30;
+			next_report = xt_now() + 30;
 		}
 		usleep(20000);
 	}
@@ -1550,9 +1457,9 @@ int main(int argc, char **argv)
 
 	/* stop everybody; they must all leave within 60 s */
 	ST(&B->stop, 1);
-	double t1 = now();
+	double t1 = xt_now();
 	int left = NSEG + NATTP;
-	while (left > 0 && now() - t1 < 60) {
+	while (left > 0 && xt_now() - t1 < 60) {
 		int st;
 		pid_t pid = waitpid(-1, &st, WNOHANG);
 		if (pid <= 0) {
@@ -1591,7 +1498,7 @@ int main(int argc, char **argv)
 		failed = 1;
 	}
 
-	printf("# operation counts after %.1f s:\n", now() - t0);
+	printf("# operation counts after %.1f s:\n", xt_now() - t0);
 	for (int c = 0; c < C_NR; c++)
 		printf("#   %-32s %" PRIu64 "\n", cnt_name[c], LD(&B->cnt[c]));
 	/* the test must have done real work */

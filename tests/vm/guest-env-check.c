@@ -140,7 +140,10 @@ int main(void)
 	else
 		printf("--   no NUMA in this kernel: one node\n");
 	const char *ext4 = getenv("XPMEM_VM_EXT4"), *swp = getenv("XPMEM_VM_SWAP");
-	if (access("/sys/block", F_OK) == 0) {
+	const char *disks = getenv("XPMEM_VM_DISKS");
+	if (disks && !strcmp(disks, "0")) {
+		printf("--   booted without disk modules (XPMEM_VM_DISKS=0)\n");
+	} else if (access("/sys/block", F_OK) == 0) {
 		CHECK(ext4 && !strcmp(ext4, "/mnt/ext4") &&
 		      statfs(ext4, &sfs) == 0 && sfs.f_type == EXT4_MAGIC &&
 		      access(ext4, W_OK) == 0,

@@ -18,6 +18,7 @@ export HOME=/root
 # From the kernel command line (see run.sh): the kernel's name in the matrix,
 # and XPMEM_VM_SLOW=1 on slow (debug) kernels, for tests to scale down.
 export XPMEM_VM_KERNEL="${XPMEM_VM_KERNEL:-}" XPMEM_VM_SLOW="${XPMEM_VM_SLOW:-0}"
+export XPMEM_VM_DISKS="${XPMEM_VM_DISKS:-1}"
 umask 022
 
 mount -t proc proc /proc
@@ -85,7 +86,7 @@ if [ -f /usr/lib/xpmem-guest-modules/order ]; then
         insmod "/usr/lib/xpmem-guest-modules/$m" || say "@@XPMEM-INFO insmod $m failed"
     done < /usr/lib/xpmem-guest-modules/order
 fi
-i=0; while [ ! -e /sys/block/vdb ] && [ -d /sys/bus/virtio ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+i=0; while [ "$XPMEM_VM_DISKS" != 0 ] && [ ! -e /sys/block/vdb ] && [ -d /sys/bus/virtio ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
 for b in /sys/block/vd*; do
     [ -e "$b/serial" ] || continue
     case $(cat "$b/serial") in

@@ -12,7 +12,11 @@
 # /lib/modules/<kver> when its image package is installed there, otherwise
 # from the package holding them (linux-modules-<kver> from 7.x, else the
 # image package mkroot.sh took vmlinuz from), fetched once with apt-get
-# download inside the root and not installed: the root stays as it is.  Cache: $XPMEM_CACHE/guest-modules/<root>-<kver>/.
+# download inside the root and not installed: the root stays as it is.
+# Cache: $XPMEM_CACHE/guest-modules/<root>-<kver>/.
+# XPMEM_VM_DISKS=0: prints nothing, the guest gets no disk modules (for a
+# kernel booted without a root of its own, e.g. packaging/test-kmod-guest.sh
+# booting a newer ABI of a series than the root's).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -20,6 +24,7 @@ source "$(dirname "$0")/lib.sh"
 WANT="crc32c_generic crc32c-intel crc32c_intel virtio_pci virtio_blk ext4"
 
 k=${1:?usage: $0 <kernel>}
+[ "${XPMEM_VM_DISKS:-1}" != 0 ] || exit 0
 line=$(kconf_line "$k")
 [ -n "$line" ] || die "unknown kernel '$k'"
 read -r _ root _ _ headers <<<"$line"

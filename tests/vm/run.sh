@@ -242,7 +242,7 @@ run_kernel() {
     # (120 s) so that slow emulation alone (e.g. clearing a THP on a starved
     # vCPU) is not reported; a real lockup still is. secretmem.enable=1:
     # memfd_secret() on 5.14-6.4, where it is off by default (secretmem_refused).
-    append="console=ttyS0 panic=-1 oops=panic transparent_hugepage=always hugepages=64 secretmem.enable=1 printk.time=1 loglevel=7 watchdog_thresh=60 rcupdate.rcu_cpu_stall_timeout=120 XPMEM_VM_KERNEL=$k ${XPMEM_VM_APPEND:-}"
+    append="console=ttyS0 panic=-1 oops=panic transparent_hugepage=always hugepages=64 secretmem.enable=1 printk.time=1 loglevel=7 watchdog_thresh=60 rcupdate.rcu_cpu_stall_timeout=120 XPMEM_VM_KERNEL=$k XPMEM_VM_DISKS=${XPMEM_VM_DISKS:-1} ${XPMEM_VM_APPEND:-}"
     [ "$k" = debug ] && append+=" XPMEM_VM_SLOW=1"
     case $headers in
     script:*)

@@ -134,5 +134,8 @@ __XPMEM_ASSERT(XPMEM_CMD_VERSION == 0x7800 && XPMEM_CMD_FORK_END == 0x7808,
 	       "command numbers");
 
 #undef __XPMEM_OFF
+#undef __XPMEM_ASSERT
+#undef __XPMEM_ASSERT_CAT
+#undef __XPMEM_ASSERT_CAT2
 
 #endif /* _UAPI_XPMEM_UAPI_H */
