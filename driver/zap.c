@@ -87,12 +87,16 @@ static struct workqueue_struct *xpmem_zap_wq;
  * over the attachment's range. An attachment whose source range covers
  * that range (a process exporting its whole address space covers its own
  * attachments) would then zap again, and again, until the stack
- * overflows (or, with the worker, wait for a worker from a worker). Every
- * invalidation that nests inside one of our zaps is over an attachment
- * VMA (VM_PFNMAP | VM_IO: hmm_range_fault() never lets an attachment map
- * pages from one), so no attachment has entries to drop for it, and both
- * notifiers skip it. The zapping task is the worker, or the task of an
- * in-place zap.
+ * overflows (or, with the worker, wait for a worker from a worker). The
+ * invalidations that nest inside one of our zaps are over the attachment
+ * VMA being zapped (the zap's own, and a 2 MiB split's, whose block lies
+ * inside the VMA): VM_PFNMAP | VM_IO, from which hmm_range_fault() never
+ * lets an attachment map pages, so no attachment has entries to drop for
+ * them, and both notifiers skip them. The zapping task is the worker, or
+ * the task of an in-place zap. Only an invalidation of that task over
+ * that VMA's mm and range is skipped: any other one the task might start
+ * meanwhile (an allocation's direct reclaim, say) is not nested in the
+ * zap and is handled as usual.
  *
  * The table is sharded by task so that zaps of unrelated tasks do not
  * share a lock.
@@ -108,10 +112,13 @@ static struct xpmem_zap_bucket {
 	},
 };
 
-/* A zap in progress in a task. */
+/* A zap in progress in a task, over a VMA of mm [start, end). */
 struct xpmem_zapper {
 	struct hlist_node node;
 	struct task_struct *task;
+	struct mm_struct *mm;
+	unsigned long start;
+	unsigned long end;
 };
 
 static struct xpmem_zap_bucket *xpmem_zap_bucket(void)
@@ -119,12 +126,19 @@ static struct xpmem_zap_bucket *xpmem_zap_bucket(void)
 	return &xpmem_zappers[hash_ptr(current, XPMEM_ZAPPERS_BITS)];
 }
 
-/* Record that the current task starts a zap (@z valid until the end). */
-static void xpmem_zapper_begin(struct xpmem_zapper *z)
+/*
+ * Record that the current task starts a zap of @vma (@z valid until the
+ * end).
+ */
+static void xpmem_zapper_begin(struct xpmem_zapper *z,
+			       struct vm_area_struct *vma)
 {
 	struct xpmem_zap_bucket *b = xpmem_zap_bucket();
 
 	z->task = current;
+	z->mm = vma->vm_mm;
+	z->start = vma->vm_start;
+	z->end = vma->vm_end;
 	spin_lock(&b->lock);
 	hlist_add_head(&z->node, &b->head);
 	spin_unlock(&b->lock);
@@ -139,8 +153,8 @@ static void xpmem_zapper_end(struct xpmem_zapper *z)
 	spin_unlock(&b->lock);
 }
 
-/* The current task is zapping: this invalidation is nested in its zap. */
-static bool xpmem_zapping(void)
+/* @range is nested in a zap the current task is doing. */
+static bool xpmem_zapping(const struct mmu_notifier_range *range)
 {
 	struct xpmem_zap_bucket *b = xpmem_zap_bucket();
 	struct xpmem_zapper *z;
@@ -148,7 +162,8 @@ static bool xpmem_zapping(void)
 
 	spin_lock(&b->lock);
 	hlist_for_each_entry(z, &b->head, node) {
-		if (z->task == current) {
+		if (z->task == current && z->mm == range->mm &&
+		    range->start >= z->start && range->end <= z->end) {
 			found = true;
 			break;
 		}
@@ -159,19 +174,21 @@ static bool xpmem_zapping(void)
 
 /*
  * Zap pages [first, first + count) of the window, unless the attachment
- * is frozen (its VMA may be gone; it has no entries). The caller is
- * registered as a zapper.
+ * is frozen (its VMA may be gone; it has no entries).
  */
 static void xpmem_att_zap_locked(struct xpmem_att *att, unsigned long first,
 				 unsigned long count)
 {
 	struct vm_area_struct *vma = att->vma;
+	struct xpmem_zapper z;
 
 	lockdep_assert_held(&att->zap_lock);
 	if (att->frozen)
 		return;
+	xpmem_zapper_begin(&z, vma);
 	xpmem_zap_vma_range(vma, vma->vm_start + (first << PAGE_SHIFT),
 			    count << PAGE_SHIFT);
+	xpmem_zapper_end(&z);
 }
 
 /* Zap the whole VMA and freeze: see the top of this file. */
@@ -201,16 +218,13 @@ static void xpmem_zap_work_fn(struct work_struct *work)
 	struct xpmem_zap_work *zw = container_of(work, struct xpmem_zap_work,
 						 work);
 	struct xpmem_att *att = zw->att;
-	struct xpmem_zapper z;
 
-	xpmem_zapper_begin(&z);
 	mutex_lock(&att->zap_lock);
 	if (zw->freeze)
 		xpmem_att_freeze_locked(att);
 	else
 		xpmem_att_zap_locked(att, zw->first, zw->count);
 	mutex_unlock(&att->zap_lock);
-	xpmem_zapper_end(&z);
 	/* The waiter's stack frame, zw included, may go once this returns. */
 	complete(&zw->done);
 }
@@ -274,7 +288,7 @@ static bool xpmem_invalidate(struct mmu_interval_notifier *mni,
 	}
 
 	/* Nested in our own zap: over an attachment VMA, nothing to do. */
-	if (xpmem_zapping())
+	if (xpmem_zapping(range))
 		return true;
 
 	mutex_lock(&att->lock);
@@ -332,7 +346,7 @@ static bool xpmem_vma_invalidate(struct mmu_interval_notifier *mni,
 		return frozen;
 	}
 
-	if (xpmem_zapping())
+	if (xpmem_zapping(range))
 		return true;
 
 	/*
@@ -484,7 +498,7 @@ void xpmem_zap_own(struct vm_area_struct *vma, unsigned long addr,
 	struct xpmem_zapper z;
 
 	xpmem_assert_mmap_locked(vma->vm_mm);
-	xpmem_zapper_begin(&z);
+	xpmem_zapper_begin(&z, vma);
 	xpmem_zap_vma_range(vma, addr, size);
 	xpmem_zapper_end(&z);
 }
@@ -507,19 +521,15 @@ void xpmem_zap_own(struct vm_area_struct *vma, unsigned long addr,
  */
 void xpmem_att_kill(struct xpmem_att *att)
 {
-	struct xpmem_zapper z;
-
 	lockdep_assert_held(&att->permit->seg->lock);
 	mutex_lock(&att->lock);
 	att->dead = true;
 	mutex_unlock(&att->lock);
 
 	/* Faults check att->dead under the locks the zap takes: none maps. */
-	xpmem_zapper_begin(&z);
 	mutex_lock(&att->zap_lock);
 	xpmem_att_zap_locked(att, 0, att->npages);
 	mutex_unlock(&att->zap_lock);
-	xpmem_zapper_end(&z);
 
 	if (att->registered) {
 		mmu_interval_notifier_remove(&att->notifier);
