@@ -367,17 +367,11 @@ static void xpmem_vma_close(struct vm_area_struct *vma)
 	xpmem_att_put(att);
 }
 
-#ifdef HAVE_VM_OPS_MAY_SPLIT
-static int xpmem_vma_may_split(struct vm_area_struct *vma, unsigned long addr)
+/* Partial munmap and mprotect of an attachment fail with EINVAL. */
+static int xpmem_vma_no_split(struct vm_area_struct *vma, unsigned long addr)
 {
 	return -EINVAL;
 }
-#else
-static int xpmem_vma_split(struct vm_area_struct *vma, unsigned long addr)
-{
-	return -EINVAL;
-}
-#endif
 
 static int xpmem_vma_mremap(struct vm_area_struct *vma)
 {
@@ -453,11 +447,7 @@ static int xpmem_vma_access(struct vm_area_struct *vma, unsigned long addr,
 static const struct vm_operations_struct xpmem_vm_ops = {
 	.open = xpmem_vma_open,
 	.close = xpmem_vma_close,
-#ifdef HAVE_VM_OPS_MAY_SPLIT
-	.may_split = xpmem_vma_may_split,
-#else
-	.split = xpmem_vma_split,
-#endif
+	XPMEM_VM_OPS_SPLIT(xpmem_vma_no_split),
 	.mremap = xpmem_vma_mremap,
 	.fault = xpmem_fault,
 #ifdef XPMEM_HUGE_PMD

@@ -49,6 +49,16 @@
 #define SECRETMEM_MAGIC	0x5345434d
 #endif
 
+/*
+ * The vm_operations hook that may refuse a split: ->split on 5.10,
+ * ->may_split on later kernels (the same signature).
+ */
+#ifdef HAVE_VM_OPS_MAY_SPLIT
+#define XPMEM_VM_OPS_SPLIT(fn)	.may_split = (fn)
+#else
+#define XPMEM_VM_OPS_SPLIT(fn)	.split = (fn)
+#endif
+
 /* vm_flags became read-only in 6.3; the setters came with it. */
 #ifndef HAVE_VM_FLAGS_SET
 static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)

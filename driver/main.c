@@ -300,13 +300,9 @@ static int __init xpmem_init(void)
 {
 	int ret;
 
-	ret = xpmem_segment_init();
-	if (ret)
-		return ret;
-
 	ret = xpmem_zap_init();
 	if (ret)
-		goto err_seg;
+		return ret;
 
 	xpmem_mnt = kern_mount(&xpmem_fs_type);
 	if (IS_ERR(xpmem_mnt)) {
@@ -329,8 +325,6 @@ err_mnt:
 	kern_unmount(xpmem_mnt);
 err_zap:
 	xpmem_zap_cleanup();
-err_seg:
-	xpmem_segment_exit();
 	return ret;
 }
 

@@ -300,7 +300,6 @@ extern bool xpmem_huge_mappings;
 #endif
 
 /* segment.c */
-int xpmem_segment_init(void);
 void xpmem_segment_exit(void);
 int xpmem_cmd_make(struct xpmem_ctx *ctx, struct xpmem_cmd_make __user *uarg);
 int xpmem_cmd_remove(struct xpmem_ctx *ctx,
