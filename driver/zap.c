@@ -77,6 +77,9 @@
 /*
  * The zap workers. WQ_MEM_RECLAIM: the waiter may be reclaim itself,
  * and a worker must be at hand when no new kworker can be created.
+ * WQ_UNBOUND: a zap has no use for the waiter's CPU (and 7.x warns about
+ * a workqueue that says neither WQ_UNBOUND nor WQ_PERCPU, which older
+ * kernels lack).
  */
 static struct workqueue_struct *xpmem_zap_wq;
 
@@ -545,7 +548,7 @@ void xpmem_att_kill(struct xpmem_att *att)
  */
 int xpmem_zap_init(void)
 {
-	xpmem_zap_wq = alloc_workqueue("xpmem_zap", WQ_MEM_RECLAIM, 0);
+	xpmem_zap_wq = alloc_workqueue("xpmem_zap", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
 	return xpmem_zap_wq ? 0 : -ENOMEM;
 }
 
