@@ -261,6 +261,7 @@ struct xpmem_att {
 	struct mutex lock;		/* see attach.c */
 	bool dead;
 	bool frozen;
+	bool watched;			/* vma_notifier in the tree: zap.c */
 	struct mutex zap_lock;		/* see zap.c */
 	struct vm_area_struct *vma;
 

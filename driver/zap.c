@@ -29,7 +29,11 @@
  *   refused mremap, whose page tables are back in place. The events that
  *   freeze run with the attacher's mmap_lock held for write, or after the
  *   VMA left the tree, or at exit, so no fault runs between a freeze and
- *   the end of the VMA.
+ *   the end of the VMA. The first thaw waits until this notifier is in
+ *   the mm's interval tree: inserted while an invalidation of the
+ *   attacher's mm runs, an interval notifier waits on a deferred list
+ *   until the last one ends, and would meanwhile miss the UNMAP it must
+ *   freeze on (att->watched, xpmem_zap_thaw()).
  *
  * A zap is an invalidation of the attacher's mm (zap_vma_ptes() runs its
  * notifiers: a KVM or RDMA mapping of the window must go too). Run from
@@ -457,7 +461,10 @@ void xpmem_zap_release(struct xpmem_att *att)
  * found frozen by its first fault, and after a refused mremap (its page
  * tables are back): thawed under att->lock, it is zapped by every
  * invalidation that sets its sequence after that, and the fault sees the
- * sequence of any that set it before. READ_ONCE() is enough for the common case: the
+ * sequence of any that set it before. The first thaw waits, if need be,
+ * for the attacher's notifier to reach the interval tree (see the top of
+ * this file), so that a thawed attachment is always frozen by the UNMAP
+ * or RELEASE that comes before its page tables go. READ_ONCE() is enough for the common case: the
  * freezes that matter to this fault happened under the attacher's
  * mmap_lock for write, before the fault took it.
  *
@@ -472,6 +479,17 @@ bool xpmem_zap_thaw(struct xpmem_att *att, struct vm_area_struct *vma)
 	xpmem_assert_mmap_locked(vma->vm_mm);
 	if (!READ_ONCE(att->frozen))
 		return true;
+	/*
+	 * mmu_interval_notifier_insert_locked() may have left the attacher's
+	 * notifier on the deferred list (an invalidation of this mm was
+	 * running): mmu_interval_read_begin() returns once it is in the
+	 * tree. Not under att->zap_lock: the invalidations it waits for may
+	 * wait for a zap worker.
+	 */
+	if (!smp_load_acquire(&att->watched)) {
+		mmu_interval_read_begin(&att->vma_notifier);
+		smp_store_release(&att->watched, true);
+	}
 	mutex_lock(&att->zap_lock);
 	ok = att->vma == vma;
 	if (ok) {
