@@ -7,26 +7,29 @@
  * The file's ->mmap accepts only that mapping (the context's pending
  * attachment, created by the same thread), turns it into a VM_PFNMAP |
  * VM_IO | VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP shared mapping and
- * gives it a vm_pgoff range unique within the context, so the notifier
- * can zap exactly its entries through the context's mapping.
+ * hands it to zap.c, which tracks it (att->vma) and watches it with an
+ * interval notifier on the attacher's mm, so that the owner's notifier
+ * can zap exactly its entries.
  *
  * The VMA cannot be split (partial munmap/mprotect fail with EINVAL) or
- * moved (mremap fails with EINVAL); it is not inherited across fork. Its
+ * moved (mremap fails with EINVAL, after the core has moved the page
+ * tables and back); it is not inherited across fork. So an attachment
+ * has one VMA, but while a refused mremap runs, when a copy exists. Its
  * ->close drops the attachment.
  *
  * Locking rules of the lock owned here:
  *
  * att->lock (mutex)
- *	Protects the writes of att->dead, att->mapped and att->pgoff and of
- *	the notifier sequence (the notifier sets it under it). The 2 MiB
- *	fault checks the sequence and inserts its leaf under it; the PTE
- *	fault reads the sequence and att->dead under the attacher's page
- *	table lock instead (see fault.c: both are written before the zap
- *	that takes that lock). Nothing that allocates memory, takes an
- *	mmap_lock or an i_mmap_rwsem runs under it (reclaim can call the
- *	notifier). Taken under seg->lock (killing), under the owner's locks
- *	(the notifier) and under the attacher's mmap_lock (2 MiB fault,
- *	->mmap).
+ *	Protects the writes of att->dead and of the notifier sequence (the
+ *	notifier sets it under it), and with att->zap_lock those of
+ *	att->frozen (zap.c). The 2 MiB fault checks the sequence and inserts
+ *	its leaf under it; the PTE fault reads the sequence and att->dead
+ *	under the attacher's page table lock instead (see fault.c: both are
+ *	written before the zap that takes that lock). Nothing that allocates
+ *	memory, sleeps on anything but a lock or takes an mmap_lock runs
+ *	under it (reclaim can call the notifiers). Taken under seg->lock
+ *	(killing), in the notifiers, under att->zap_lock (freezing, thawing)
+ *	and under att->pt_sem (2 MiB fault).
  */
 
 #include <linux/mm.h>
@@ -42,9 +45,6 @@
 
 #include "xpmem_internal.h"
 
-/* Keep pgoff << PAGE_SHIFT within loff_t. */
-#define XPMEM_PGOFF_LIMIT	(MAX_LFS_FILESIZE >> PAGE_SHIFT)
-
 /* How hard ->access tries for the owner's mmap_lock (see there). */
 #define XPMEM_ACCESS_TRIES	200
 
@@ -54,7 +54,6 @@ static void xpmem_att_free(struct kref *ref)
 {
 	struct xpmem_att *att = container_of(ref, struct xpmem_att, ref);
 	struct xpmem_seg *seg = att->permit->seg;
-	struct xpmem_ctx *ctx = att->ctx;
 	bool registered = att->registered;
 
 	if (att->linked) {
@@ -70,18 +69,12 @@ static void xpmem_att_free(struct kref *ref)
 		mmu_interval_notifier_remove(&att->notifier);
 		atomic_long_dec(&xpmem_nr_notifiers);
 	}
-
-	/*
-	 * Last: the pgoff range may be reused once nr_mapped drops to zero
-	 * (see xpmem_mmap()); the VMA has left the mapping and no zap of
-	 * ours can run any more.
-	 */
-	if (att->mapped)
-		atomic_long_dec_return_release(&ctx->nr_mapped);
+	xpmem_zap_release(att);
 
 	if (att->user)
 		xpmem_user_uncharge(att->user, XPMEM_ATTACHMENTS);
 	xpmem_permit_put(att->permit);
+	mutex_destroy(&att->zap_lock);
 	mutex_destroy(&att->lock);
 	kfree(att);
 	atomic_long_dec(&xpmem_nr_atts);
@@ -93,74 +86,20 @@ static void xpmem_att_put(struct xpmem_att *att)
 }
 
 /**
- * xpmem_att_zap() - remove the attacher's entries of part of a window
- * @att: the attachment (mapped)
- * @first: first page index within the window
- * @count: number of pages
- *
- * Goes through the context's mapping, so it never takes the attacher's
- * mmap_lock; safe against a concurrent munmap, which takes the VMA out
- * of the mapping before freeing its page tables. Invalidations nested in
- * the zap are skipped (see notifier.c).
- */
-void xpmem_att_zap(struct xpmem_att *att, unsigned long first,
-		   unsigned long count)
-{
-	struct xpmem_zapper z;
-
-	xpmem_zap_enter(&z);
-	xpmem_unmap_mapping_pages(att->ctx->inode->i_mapping,
-				  att->pgoff + first, count);
-	xpmem_zap_exit(&z);
-}
-
-/**
- * xpmem_att_kill() - make an attachment dead, zap its entries, and take
- *	it out of the owner's notifier tree
- * @att: the attachment (on the segment's list)
- *
- * Called by REMOVE, RELEASE and the release of the owner's context.
- * Later faults in the window raise SIGBUS; the VMA stays until unmapped,
- * but nothing of it weighs on the owner any more: a dead attachment has
- * no entries to zap, so its notifier would only cost the owner's
- * invalidations (and make the OOM reaper skip the range).
- *
- * Context: process context; the segment's lock held. Waits for the
- * owner's invalidation in progress, if any (which never takes seg->lock).
- */
-void xpmem_att_kill(struct xpmem_att *att)
-{
-	bool mapped;
-
-	lockdep_assert_held(&att->permit->seg->lock);
-	mutex_lock(&att->lock);
-	att->dead = true;
-	mapped = att->mapped;
-	mutex_unlock(&att->lock);
-
-	if (mapped)
-		xpmem_att_zap(att, 0, att->npages);
-	/* Faults check att->dead under the locks the zap took: none maps. */
-	if (att->registered) {
-		mmu_interval_notifier_remove(&att->notifier);
-		att->registered = false;
-		atomic_long_dec(&xpmem_nr_notifiers);
-	}
-}
-
-/**
  * xpmem_mmap() - the file's ->mmap: accept only an ATTACH in progress
  * @file: the context's file
  * @vma: the VMA being created by vm_mmap() in xpmem_cmd_attach()
  *
+ * Context: the opener's mmap_lock held for write (mmap_region()).
  * Return: 0, -ENODEV for any other mmap of /dev/xpmem, -EINVAL for a
- * private mapping, -ENOSPC when the context's pgoff space is exhausted.
+ * private mapping or one of the wrong size, -EACCES for a writable one
+ * through a read-only permit, or the error of xpmem_zap_track().
  */
 int xpmem_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct xpmem_ctx *ctx = file->private_data;
 	struct xpmem_att *att = READ_ONCE(ctx->pending);
-	unsigned long pgoff;
+	int ret;
 
 	/* Only the ATTACH thread can see its own pending_task. */
 	if (!att || READ_ONCE(ctx->pending_task) != current ||
@@ -173,26 +112,6 @@ int xpmem_mmap(struct file *file, struct vm_area_struct *vma)
 	if ((vma->vm_flags & VM_WRITE) && !att->writable)
 		return -EACCES;
 
-	/*
-	 * Only the ATTACH thread gets here, under ctx->attach_mutex, which
-	 * guards next_pgoff. nr_mapped is raised only here: when it reads
-	 * zero, no attachment holds a pgoff range and none can get one
-	 * meanwhile, so the allocator starts over.
-	 */
-	if (!atomic_long_read_acquire(&ctx->nr_mapped))
-		ctx->next_pgoff = 0;
-	if (att->npages > XPMEM_PGOFF_LIMIT - ctx->next_pgoff)
-		return -ENOSPC;
-	pgoff = ctx->next_pgoff;
-	ctx->next_pgoff += att->npages;
-	atomic_long_inc(&ctx->nr_mapped);
-
-	mutex_lock(&att->lock);
-	att->pgoff = pgoff;
-	att->mapped = true;
-	mutex_unlock(&att->lock);
-
-	vma->vm_pgoff = pgoff;
 	vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTCOPY | VM_DONTEXPAND |
 		     VM_DONTDUMP);
 	if (!att->writable)
@@ -202,6 +121,11 @@ int xpmem_mmap(struct file *file, struct vm_area_struct *vma)
 	if (READ_ONCE(xpmem_huge_mappings))
 		vm_flags_set(vma, VM_HUGEPAGE);
 #endif
+	/* The last step that can fail: past it the VMA is watched (zap.c). */
+	ret = xpmem_zap_track(att, vma);
+	if (ret)
+		return ret;
+
 	vma->vm_ops = &xpmem_vm_ops;
 	vma->vm_private_data = att;
 
@@ -224,7 +148,7 @@ int xpmem_mmap(struct file *file, struct vm_area_struct *vma)
  * owner's, so that ->huge_fault can map the owner's huge pages with one
  * PMD entry each. thp_get_unmapped_area() aligns the address to the file
  * offset: the source's offset within its 2 MiB block stands in for it
- * (->mmap gives the VMA its real vm_pgoff afterwards).
+ * (the VMA gets vm_pgoff 0, which nothing uses).
  *
  * Return: the address, or a negative errno.
  */
@@ -307,6 +231,8 @@ int xpmem_cmd_attach(struct xpmem_ctx *ctx,
 	att->user = user;
 	kref_init(&att->ref);
 	mutex_init(&att->lock);
+	mutex_init(&att->zap_lock);
+	att->frozen = true;	/* no VMA yet */
 #ifdef XPMEM_HUGE_PMD
 	init_rwsem(&att->pt_sem);
 #endif
@@ -361,9 +287,14 @@ int xpmem_cmd_attach(struct xpmem_ctx *ctx,
 
 	if (IS_ERR_VALUE(addr)) {
 		ret = (int)addr;
-		/* ->mmap ran but the VMA was never created nor closed. */
-		if (atomic_cmpxchg(&att->vma_count, 1, 0) == 1)
+		/*
+		 * ->mmap ran but the VMA was never created nor closed (after
+		 * an unmap_region(), which froze the attachment): forget it.
+		 */
+		if (atomic_cmpxchg(&att->vma_count, 1, 0) == 1) {
+			xpmem_zap_untrack(att, NULL);
 			xpmem_att_put(att);
+		}
 		goto err_att;
 	}
 
@@ -431,21 +362,16 @@ static void xpmem_vma_close(struct vm_area_struct *vma)
 {
 	struct xpmem_att *att = vma->vm_private_data;
 
+	xpmem_zap_untrack(att, vma);
 	atomic_dec(&att->vma_count);
 	xpmem_att_put(att);
 }
 
-#ifdef HAVE_VM_OPS_MAY_SPLIT
-static int xpmem_vma_may_split(struct vm_area_struct *vma, unsigned long addr)
+/* Partial munmap and mprotect of an attachment fail with EINVAL. */
+static int xpmem_vma_no_split(struct vm_area_struct *vma, unsigned long addr)
 {
 	return -EINVAL;
 }
-#else
-static int xpmem_vma_split(struct vm_area_struct *vma, unsigned long addr)
-{
-	return -EINVAL;
-}
-#endif
 
 static int xpmem_vma_mremap(struct vm_area_struct *vma)
 {
@@ -521,11 +447,7 @@ static int xpmem_vma_access(struct vm_area_struct *vma, unsigned long addr,
 static const struct vm_operations_struct xpmem_vm_ops = {
 	.open = xpmem_vma_open,
 	.close = xpmem_vma_close,
-#ifdef HAVE_VM_OPS_MAY_SPLIT
-	.may_split = xpmem_vma_may_split,
-#else
-	.split = xpmem_vma_split,
-#endif
+	XPMEM_VM_OPS_SPLIT(xpmem_vma_no_split),
 	.mremap = xpmem_vma_mremap,
 	.fault = xpmem_fault,
 #ifdef XPMEM_HUGE_PMD

@@ -49,6 +49,16 @@
 #define SECRETMEM_MAGIC	0x5345434d
 #endif
 
+/*
+ * The vm_operations hook that may refuse a split: ->split on 5.10,
+ * ->may_split on later kernels (the same signature).
+ */
+#ifdef HAVE_VM_OPS_MAY_SPLIT
+#define XPMEM_VM_OPS_SPLIT(fn)	.may_split = (fn)
+#else
+#define XPMEM_VM_OPS_SPLIT(fn)	.split = (fn)
+#endif
+
 /* vm_flags became read-only in 6.3; the setters came with it. */
 #ifndef HAVE_VM_FLAGS_SET
 static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
@@ -63,7 +73,15 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 }
 #endif
 
-/* zap_vma_ptes() was renamed zap_special_vma_range() in 7.x. */
+/*
+ * zap_vma_ptes() was renamed zap_special_vma_range() in 7.x. Both zap a
+ * range of a VM_PFNMAP VMA (7.x: or VM_MIXEDMAP) that lies inside it, and
+ * nothing otherwise; both end in the zap unmap_mapping_pages() does per
+ * VMA (zap_page_range_single(), 7.x zap_vma_range()), with no zap details
+ * (no page-table reclaim) and no assertion of the mmap_lock. They clear
+ * the 2 MiB PFN leaves of the PMD path too (zap_huge_pmd(), or a split
+ * for part of one, which clears the whole leaf of a special VMA).
+ */
 #if defined(HAVE_ZAP_SPECIAL_VMA_RANGE)
 #define xpmem_zap_vma_range(vma, addr, size) \
 	zap_special_vma_range(vma, addr, size)
@@ -71,20 +89,6 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 #define xpmem_zap_vma_range(vma, addr, size) zap_vma_ptes(vma, addr, size)
 #else
 #error "xpmem needs zap_vma_ptes() or zap_special_vma_range()"
-#endif
-
-/*
- * unmap_mapping_pages() is exported since 5.11; before, its byte-range
- * wrapper unmap_mapping_range() is. Callers keep pgoff << PAGE_SHIFT
- * within loff_t.
- */
-#ifdef HAVE_EXPORT_UNMAP_MAPPING_PAGES
-#define xpmem_unmap_mapping_pages(mapping, start, nr) \
-	unmap_mapping_pages(mapping, start, nr, true)
-#else
-#define xpmem_unmap_mapping_pages(mapping, start, nr) \
-	unmap_mapping_range(mapping, (loff_t)(start) << PAGE_SHIFT, \
-			    (loff_t)(nr) << PAGE_SHIFT, 1)
 #endif
 
 /* vma_lookup() arrived in 5.14. */

@@ -38,22 +38,14 @@
  * raises SIGSEGV). VM_IO/VM_PFNMAP and VMAs without VM_READ are refused
  * by hmm_range_fault() itself.
  *
- * Lock order (the same as in docs/design.md):
- *
- *   attacher mmap_lock (read, held by the core around ->fault)
- *     -> owner mmap_lock (read, trylock only; released before inserting)
- *     -> attacher page table lock (check the sequence, insert)
- *   owner mmap_lock / reclaim / migration (the invalidation's caller)
- *     -> attachment lock (set the sequence, briefly)
- *     -> context i_mmap_rwsem (read, unmap_mapping_pages())
- *        -> attacher page table lock (the zap)
+ * Lock order: the table at the top of xpmem_internal.h.
  *
  * Why the sequence check under the page table lock is enough: the
  * invalidation publishes the new sequence (under att->lock) before its
- * zap, and the zap takes every table lock of the range after that. A
- * fault holding a table lock either sees the new sequence and stops, or
- * inserts before the zap reaches that table, which then removes its
- * entries. att->dead (REMOVE, RELEASE, the owner's exit) works the same
+ * zap (zap.c), and the zap takes every table lock of the range after
+ * that. A fault holding a table lock either sees the new sequence and
+ * stops, or inserts before the zap reaches that table, which then
+ * removes its entries. att->dead (REMOVE, RELEASE, the owner's exit) works the same
  * way: set, then zapped. No driver lock is held while the walk allocates
  * page tables, so reclaim may invalidate meanwhile.
  *
@@ -78,9 +70,11 @@
  * within the faulting page's 2 MiB block (the one PMD it checks).
  * The 2 MiB fault checks the sequence and inserts under att->lock (the
  * PMD lock is taken inside vmf_insert_pfn_pmd(), where we cannot check).
- * Lock order: attacher mmap_lock -> att->pt_sem -> att->lock or a page
- * table lock; memory is allocated under pt_sem (read) only, and reclaim
- * never takes pt_sem.
+ * Memory is allocated under pt_sem (read) only, and reclaim never takes
+ * pt_sem.
+ *
+ * Every fault thaws a frozen attachment before it inserts anything
+ * (xpmem_zap_thaw(), zap.c): frozen, it would be skipped by the zaps.
  */
 
 #include <linux/mm.h>
@@ -413,6 +407,9 @@ static vm_fault_t xpmem_fault_ptes(struct vm_fault *vmf, bool write)
 		return VM_FAULT_SIGBUS;
 	if (write && !att->writable)
 		return VM_FAULT_SIGSEGV;
+	/* Before any entry is inserted (see zap.c). */
+	if (!xpmem_zap_thaw(att, vma))
+		return VM_FAULT_SIGBUS;
 	if (!mmget_not_zero(owner))
 		return VM_FAULT_SIGBUS;
 
@@ -584,7 +581,6 @@ vm_fault_t xpmem_huge_fault(struct vm_fault *vmf, unsigned int order)
 	struct mm_struct *owner = att->owner_mm;
 	unsigned long haddr = vmf->address & PMD_MASK;
 	bool write = vmf->flags & FAULT_FLAG_WRITE;
-	struct xpmem_zapper z;
 	struct xpmem_run run;
 	unsigned long seq, hpfn, pfn0;
 	vm_fault_t ret;
@@ -611,14 +607,14 @@ vm_fault_t xpmem_huge_fault(struct vm_fault *vmf, unsigned int order)
 		return VM_FAULT_SIGSEGV;
 
 	xpmem_assert_mmap_locked(vma->vm_mm);
+	if (!xpmem_zap_thaw(att, vma))
+		return VM_FAULT_SIGBUS;
 	pmd = pmdp_get_lockless(vmf->pmd);
 	if (pmd_leaf(pmd)) {
 		if (!write || pmd_write(pmd))
 			return VM_FAULT_NOPAGE;
 		/* Not a zap alone: see xpmem_pfn_mkwrite(). */
-		xpmem_zap_enter(&z);
-		xpmem_zap_vma_range(vma, haddr, PMD_SIZE);
-		xpmem_zap_exit(&z);
+		xpmem_zap_own(vma, haddr, PMD_SIZE);
 		pmd = pmdp_get_lockless(vmf->pmd);
 	}
 	if (!pmd_none(pmd))

@@ -5,10 +5,10 @@
  *
  * A context is created by every open of /dev/xpmem and bound to the
  * opener's mm. It gets its own inode from the module's pseudo file
- * system and the file's f_mapping points at that inode's mapping, so all
- * attachment VMAs of the context are in one i_mmap tree, each at a
- * vm_pgoff range unique within the context; the notifier zaps them with
- * unmap_mapping_pages() without touching the attacher's mmap_lock.
+ * system and the file's f_mapping points at that inode's mapping, so the
+ * attachment VMAs of a context are linked into an i_mmap tree of their
+ * own, not into one shared by every opener of /dev/xpmem. Nothing of the
+ * driver walks it: the attachments track their VMAs (zap.c).
  *
  * Locking rules of the locks owned here:
  *
@@ -16,12 +16,8 @@
  *	Held by ATTACH across vm_mmap(); protects ctx->pending and
  *	ctx->pending_task (written only under it; ->mmap reads them without
  *	it, which is safe because only the thread that set them can match
- *	pending_task == current) and ctx->next_pgoff (used only by the
- *	->mmap of that thread, which holds it). Taken before the attacher's
- *	mmap_lock, never under it.
- * ctx->nr_mapped
- *	An atomic counter: raised by that ->mmap, lowered when an
- *	attachment is freed (->close, under the attacher's mmap_lock).
+ *	pending_task == current). Taken before the attacher's mmap_lock,
+ *	never under it.
  * ctx->lock
  *	Protects ctx->segs. A leaf: nothing else is taken under it. It is
  *	never taken in the notifier.
@@ -98,7 +94,11 @@ static int xpmem_ctx_tag_alloc(struct xpmem_ctx *ctx)
 	return ret;
 }
 
-/* Separate class: zapping nests inside other mappings' i_mmap_rwsem. */
+/*
+ * A class of its own for the contexts' i_mmap_rwsem, so that lockdep
+ * reports name it. Only the core takes it (linking and unlinking VMAs,
+ * mm_take_all_locks()); no zap does (zap.c).
+ */
 static struct lock_class_key xpmem_i_mmap_key;
 
 static int xpmem_init_fs_context(struct fs_context *fc)
@@ -125,15 +125,15 @@ static const struct mmu_interval_notifier_ops xpmem_noop_ops = {
 };
 
 /*
- * Give the opener's mm its interval notifier tree now, while it has no
- * attachment of ours: the first interval notifier of an mm registers the
- * tree with mm_take_all_locks(), which takes the i_mmap_rwsem of every
- * mapped file (a context's inode among them, if the mm had attachments
- * then) before the anon_vma locks, the reverse of a zap from an rmap
- * walk (anon_vma, then our i_mmap_rwsem; see notifier.c). A segment's
- * owner has opened the device, so no ATTACH ever registers an mm's first
- * notifier; a fork child gets no attachment (VM_DONTCOPY) and opens the
- * device again.
+ * Give the opener's mm its interval notifier tree now, in the open, where
+ * no lock is held: the first interval notifier of an mm registers the
+ * tree with mm_take_all_locks() (every i_mmap_rwsem and anon_vma lock of
+ * the mm, under its mmap_lock for write). Afterwards no ATTACH does it on
+ * the owner's mm (a segment's owner has opened the device) and no ->mmap
+ * on the attacher's (xpmem_zap_track() inserts under the mmap_lock, with
+ * mmu_interval_notifier_insert_locked(), which registers the tree only if
+ * there is none). A fork child gets no attachment (VM_DONTCOPY) and opens
+ * the device again.
  */
 static int xpmem_mm_prepare(struct mm_struct *mm)
 {
@@ -203,7 +203,6 @@ static int xpmem_release(struct inode *inode, struct file *file)
 	 */
 	xpmem_seg_remove_all(ctx);
 	xpmem_permit_release_all(ctx);
-	WARN_ON_ONCE(atomic_long_read(&ctx->nr_mapped));
 
 	xa_destroy(&ctx->permits);
 	xa_erase(&xpmem_ctx_tags, ctx->tag);
@@ -301,14 +300,14 @@ static int __init xpmem_init(void)
 {
 	int ret;
 
-	ret = xpmem_segment_init();
+	ret = xpmem_zap_init();
 	if (ret)
 		return ret;
 
 	xpmem_mnt = kern_mount(&xpmem_fs_type);
 	if (IS_ERR(xpmem_mnt)) {
 		ret = PTR_ERR(xpmem_mnt);
-		goto err_seg;
+		goto err_zap;
 	}
 
 	ret = misc_register(&xpmem_miscdev);
@@ -324,8 +323,8 @@ static int __init xpmem_init(void)
 
 err_mnt:
 	kern_unmount(xpmem_mnt);
-err_seg:
-	xpmem_segment_exit();
+err_zap:
+	xpmem_zap_cleanup();
 	return ret;
 }
 
@@ -336,6 +335,7 @@ static void __exit xpmem_exit(void)
 	/* Interval notifiers free nothing asynchronously, but be sure. */
 	mmu_notifier_synchronize();
 	kern_unmount(xpmem_mnt);
+	xpmem_zap_cleanup();
 	xpmem_segment_exit();
 	WARN_ON_ONCE(!xa_empty(&xpmem_ctx_tags));
 	xa_destroy(&xpmem_ctx_tags);

@@ -51,16 +51,6 @@ u32 xpmem_id_random_tag(void)
 }
 
 /**
- * xpmem_segment_init() - set up the segment table
- *
- * Return: 0.
- */
-int xpmem_segment_init(void)
-{
-	return 0;
-}
-
-/**
  * xpmem_segment_exit() - tear down the segment table at module unload
  *
  * Every context is released by then, so the table is empty.

@@ -19,7 +19,50 @@
  *
  * Which lock protects what is written at the top of the file that owns
  * the lock: ctx->lock and ctx->attach_mutex in main.c, seg->lock in
- * segment.c, att->lock in attach.c. The lock order is in fault.c.
+ * segment.c, att->lock in attach.c, att->pt_sem in fault.c,
+ * att->zap_lock and the zapper table in zap.c.
+ *
+ * Lock order, the one table of it (fault.c, zap.c and docs/design.md
+ * point here). "A -> B": B is taken, or waited for, while A is held.
+ * [Brackets]: the kernel's. "inv(mm)": an invalidation of mm, i.e. its
+ * notifiers' callbacks (lockdep: __mmu_notifier_invalidate_range_start_map).
+ *
+ *   ctx->attach_mutex                     ATTACH, around vm_mmap()
+ *     -> [attacher mmap_lock (write)]     ->mmap, and the rest below
+ *   [attacher mmap_lock]                  read: fault; write: ->mmap, ->close
+ *     -> [owner mmap_lock]                read, trylock only, released
+ *                                         before anything is inserted
+ *     -> att->zap_lock                    thaw (fault), track (->mmap),
+ *          -> att->lock                   untrack (->close)
+ *     -> att->pt_sem                      read: PTE path (allocates page
+ *                                         tables); write: PMD path
+ *          -> [attacher PTE lock]         PTE path: sequence check, insert
+ *          -> att->lock                   PMD path: sequence check
+ *               -> [PMD lock]             inside vmf_insert_pfn_pmd()
+ *     -> inv(attacher)                    the 2 MiB write fault's own zap
+ *     -> seg->lock                        the last ->close frees the
+ *          -> [owner's notifier removal]  attachment; the removal waits for
+ *                                         an invalidation of the owner
+ *   seg->lock                             REMOVE, RELEASE, context release
+ *     -> att->lock                        the kill sets dead
+ *     -> att->zap_lock                    the kill zaps in place
+ *          -> inv(attacher), [attacher PTE and PMD locks]
+ *   inv(owner or attacher)                callers hold any of: an mmap_lock,
+ *                                         an anon_vma lock, an i_mmap_rwsem,
+ *                                         a folio lock; or are reclaim
+ *     -> att->lock                        sequence, dead, frozen (briefly)
+ *     -> wait for a zap worker            a completion, not a lock: see
+ *                                         zap.c and docs/design.md
+ *   zap worker (xpmem_zap_wq)
+ *     -> att->zap_lock
+ *          -> att->lock                   freeze
+ *          -> inv(attacher)               ours return at once (zapper)
+ *          -> [attacher PTE and PMD locks]
+ *   xpmem_zappers[].lock, ctx->lock, policy.c's locks: leaves.
+ *
+ * Never in an invalidation callback: att->zap_lock, seg->lock, any
+ * mmap_lock, any i_mmap_rwsem (the old zap took the context's, under the
+ * callers' anon_vma and i_mmap locks: issue 11), memory allocation.
  */
 #ifndef XPMEM_INTERNAL_H
 #define XPMEM_INTERNAL_H
@@ -95,12 +138,9 @@ enum xpmem_kind {
  * @next_apid: cyclic allocation cursor of @permits
  * @tag: the tag of this context's apids (unique among live contexts)
  * @pid: the opener's thread group (referenced), for the owner checks
- * @attach_mutex: serialises ATTACH and guards @pending and @next_pgoff
+ * @attach_mutex: serialises ATTACH and guards @pending
  * @pending: the attachment whose VMA vm_mmap() is creating right now
  * @pending_task: the thread running that vm_mmap()
- * @next_pgoff: bump allocator of vm_pgoff ranges in @inode's mapping
- * @nr_mapped: attachments holding a pgoff range; the allocator is reset
- *	when it drops to zero
  */
 struct xpmem_ctx {
 	struct mm_struct *mm;
@@ -117,9 +157,6 @@ struct xpmem_ctx {
 	struct mutex attach_mutex;	/* see main.c */
 	struct xpmem_att *pending;
 	struct task_struct *pending_task;
-
-	unsigned long next_pgoff;
-	atomic_long_t nr_mapped;
 };
 
 /**
@@ -188,13 +225,16 @@ struct xpmem_permit {
 /**
  * struct xpmem_att - one attached window, mapped by one VMA
  * @notifier: interval notifier on the owner's mm over the source range
+ * @vma_notifier: interval notifier on the attacher's mm over @vma (zap.c)
  * @ref: references (the ATTACH ioctl while it runs, each VMA)
- * @lock: protects @dead, @pgoff and @mapped against the notifier and
- *	orders PTE insertion against invalidation
+ * @lock: protects @dead and, with @zap_lock, @frozen against the
+ *	notifiers, and orders PTE insertion against invalidation
  * @dead: the segment or permit went away, or the owner's mm is gone;
  *	faults raise SIGBUS
- * @mapped: @pgoff is valid and the VMA is (being) inserted
- * @pgoff: first page offset of the VMA in the context's mapping
+ * @frozen: no entry is mapped and no zap touches @vma: no fault since
+ *	the VMA was made, or it is being unmapped or moved, or gone (zap.c)
+ * @zap_lock: held around every zap of @vma; protects @vma (zap.c)
+ * @vma: the attachment's VMA, from ->mmap to its ->close
  * @ctx: the attaching context
  * @permit: the permit used (a reference is held)
  * @owner_mm: the segment owner's mm (kept by the notifier's mmgrab)
@@ -203,6 +243,7 @@ struct xpmem_permit {
  * @writable: the window may be mapped writable
  * @user: the attacher's per-user counters (policy.c)
  * @registered: @notifier is inserted
+ * @watching: @vma_notifier is inserted
  * @linked: on the segment's and the permit's lists
  * @vma_count: VMAs holding a reference (a failed mremap copies one)
  * @pt_sem: where 2 MiB entries are supported: held for read by the 4 KiB
@@ -215,11 +256,14 @@ struct xpmem_permit {
  */
 struct xpmem_att {
 	struct mmu_interval_notifier notifier;
+	struct mmu_interval_notifier vma_notifier;
 	struct kref ref;
 	struct mutex lock;		/* see attach.c */
 	bool dead;
-	bool mapped;
-	unsigned long pgoff;
+	bool frozen;
+	bool watched;			/* vma_notifier in the tree: zap.c */
+	struct mutex zap_lock;		/* see zap.c */
+	struct vm_area_struct *vma;
 
 	struct xpmem_ctx *ctx;
 	struct xpmem_permit *permit;
@@ -229,6 +273,7 @@ struct xpmem_att {
 	bool writable;
 	struct xpmem_user *user;
 	bool registered;
+	bool watching;
 	bool linked;
 	atomic_t vma_count;
 #ifdef XPMEM_HUGE_PMD
@@ -256,7 +301,6 @@ extern bool xpmem_huge_mappings;
 #endif
 
 /* segment.c */
-int xpmem_segment_init(void);
 void xpmem_segment_exit(void);
 int xpmem_cmd_make(struct xpmem_ctx *ctx, struct xpmem_cmd_make __user *uarg);
 int xpmem_cmd_remove(struct xpmem_ctx *ctx,
@@ -284,9 +328,6 @@ unsigned long xpmem_get_unmapped_area(struct file *file, unsigned long addr,
 				      unsigned long len, unsigned long pgoff,
 				      unsigned long flags);
 #endif
-void xpmem_att_kill(struct xpmem_att *att);
-void xpmem_att_zap(struct xpmem_att *att, unsigned long first,
-		   unsigned long count);
 
 /* fault.c */
 vm_fault_t xpmem_fault(struct vm_fault *vmf);
@@ -304,16 +345,16 @@ int xpmem_policy_get(const struct xpmem_seg *seg, bool write);
 int xpmem_policy_dumpable(const struct xpmem_seg *seg);
 void xpmem_policy_exit(void);
 
-/* notifier.c */
+/* zap.c */
 extern const struct mmu_interval_notifier_ops xpmem_notifier_ops;
-
-/* A zap in progress in a task (notifier.c). */
-struct xpmem_zapper {
-	struct hlist_node node;
-	struct task_struct *task;
-};
-
-void xpmem_zap_enter(struct xpmem_zapper *z);
-void xpmem_zap_exit(struct xpmem_zapper *z);
+int xpmem_zap_init(void);
+void xpmem_zap_cleanup(void);
+int xpmem_zap_track(struct xpmem_att *att, struct vm_area_struct *vma);
+void xpmem_zap_untrack(struct xpmem_att *att, struct vm_area_struct *vma);
+void xpmem_zap_release(struct xpmem_att *att);
+bool xpmem_zap_thaw(struct xpmem_att *att, struct vm_area_struct *vma);
+void xpmem_zap_own(struct vm_area_struct *vma, unsigned long addr,
+		   unsigned long size);
+void xpmem_att_kill(struct xpmem_att *att);
 
 #endif /* XPMEM_INTERNAL_H */

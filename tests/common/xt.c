@@ -97,6 +97,52 @@ void xt_set_fault_hook(void (*hook)(int sig, const siginfo_t *si))
 	xt_fault_hook = hook;
 }
 
+/*
+ * Write the line of /proc/self/maps that holds addr to stderr, if any:
+ * which mapping a stray fault hit. Async-signal-safe (open, read, write).
+ */
+static void xt_print_mapping(const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr, lo = 0, hi = 0;
+	char buf[4096], line[512];
+	size_t ll = 0;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC), field = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			char c = buf[i];
+
+			if (ll < sizeof(line) - 1)
+				line[ll++] = c;
+			if (c != '\n') {
+				int d = c >= '0' && c <= '9' ? c - '0' :
+					c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+
+				if (field < 2 && d >= 0)
+					*(field ? &hi : &lo) =
+						(field ? hi : lo) * 16 + (uintptr_t)d;
+				else if (field < 2)
+					field++;
+				continue;
+			}
+			if (lo <= a && a < hi) {
+				if (write(2, "  in mapping: ", 14) < 0 ||
+				    write(2, line, ll) < 0)
+					(void)0;
+				close(fd);
+				return;
+			}
+			ll = 0;
+			lo = hi = 0;
+			field = 0;
+		}
+	}
+	close(fd);
+}
+
 static void xt_sig_handler(int sig, siginfo_t *si, void *uc)
 {
 	(void)uc;
@@ -114,6 +160,7 @@ static void xt_sig_handler(int sig, siginfo_t *si, void *uc)
 			 (int)getpid(), sig, si->si_code, si->si_addr);
 	if (write(2, msg, n) < 0)
 		(void)0;
+	xt_print_mapping(si->si_addr);
 	signal(sig, SIG_DFL);
 	/* returning re-executes the access, which now kills the process */
 }
