@@ -41,6 +41,7 @@
 #include <linux/uaccess.h>
 
 #include "xpmem_internal.h"
+#include "xpmem_trace.h"
 
 /* Keep pgoff << PAGE_SHIFT within loff_t. */
 #define XPMEM_PGOFF_LIMIT	(MAX_LFS_FILESIZE >> PAGE_SHIFT)
@@ -57,6 +58,11 @@ static void xpmem_att_free(struct kref *ref)
 	struct xpmem_ctx *ctx = att->ctx;
 	bool registered = att->registered;
 
+	/* The last close of its VMA (DETACH, munmap, exit). */
+	if (att->mapped)
+		trace_xpmem_detach(xpmem_id_make(seg->tag, seg->segid),
+				   att->vaddr, att->npages,
+				   atomic_long_read(&att->nr_faulted));
 	if (att->linked) {
 		mutex_lock(&seg->lock);
 		list_del(&att->seg_node);
@@ -102,12 +108,19 @@ static void xpmem_att_put(struct xpmem_att *att)
  * mmap_lock; safe against a concurrent munmap, which takes the VMA out
  * of the mapping before freeing its page tables. Invalidations nested in
  * the zap are skipped (see notifier.c).
+ *
+ * Context: process context, may sleep (the context's i_mmap_rwsem); from
+ * the notifier, or under seg->lock from xpmem_att_kill().
  */
 void xpmem_att_zap(struct xpmem_att *att, unsigned long first,
 		   unsigned long count)
 {
+	struct xpmem_seg *seg = att->permit->seg;
 	struct xpmem_zapper z;
 
+	trace_xpmem_zap(xpmem_id_make(seg->tag, seg->segid),
+			pid_nr(att->ctx->pid),
+			att->vaddr + (first << PAGE_SHIFT), count);
 	xpmem_zap_enter(&z);
 	xpmem_unmap_mapping_pages(att->ctx->inode->i_mapping,
 				  att->pgoff + first, count);
@@ -189,6 +202,7 @@ int xpmem_mmap(struct file *file, struct vm_area_struct *vma)
 
 	mutex_lock(&att->lock);
 	att->pgoff = pgoff;
+	att->vaddr = vma->vm_start;
 	att->mapped = true;
 	mutex_unlock(&att->lock);
 
@@ -293,7 +307,7 @@ int xpmem_cmd_attach(struct xpmem_ctx *ctx,
 	ret = xpmem_policy_dumpable(seg);
 	if (ret)
 		goto err_permit;
-	user = xpmem_user_charge(XPMEM_ATTACHMENTS);
+	user = xpmem_user_charge(XPMEM_ATTACHMENTS, seg);
 	if (IS_ERR(user)) {
 		ret = PTR_ERR(user);
 		goto err_permit;
@@ -373,6 +387,8 @@ int xpmem_cmd_attach(struct xpmem_ctx *ctx,
 		xpmem_att_put(att);
 		return -EFAULT;
 	}
+	trace_xpmem_attach(xpmem_id_make(seg->tag, seg->segid), addr,
+			   att->src_start, att->npages, att->writable);
 	xpmem_att_put(att);	/* the VMA holds its own reference */
 	return 0;
 

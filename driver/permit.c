@@ -22,6 +22,7 @@
 #include <linux/uaccess.h>
 
 #include "xpmem_internal.h"
+#include "xpmem_trace.h"
 
 static void xpmem_permit_free(struct kref *ref)
 {
@@ -125,7 +126,7 @@ int xpmem_cmd_get(struct xpmem_ctx *ctx, struct xpmem_cmd_get __user *uarg)
 	if (ret)
 		goto err_seg;
 
-	user = xpmem_user_charge(XPMEM_PERMITS);
+	user = xpmem_user_charge(XPMEM_PERMITS, seg);
 	if (IS_ERR(user)) {
 		ret = PTR_ERR(user);
 		goto err_seg;
@@ -163,6 +164,10 @@ int xpmem_cmd_get(struct xpmem_ctx *ctx, struct xpmem_cmd_get __user *uarg)
 			xpmem_permit_put(permit);
 		}
 		ret = -EFAULT;
+	} else {
+		trace_xpmem_get(args.segid,
+				xpmem_id_make(ctx->tag, permit->apid),
+				permit->writable);
 	}
 out:
 	xpmem_permit_put(permit);

@@ -35,6 +35,7 @@
 #include <linux/uaccess.h>
 
 #include "xpmem_internal.h"
+#include "xpmem_trace.h"
 
 /* Charged to the memory cgroup of the process whose MAKE grows it. */
 static DEFINE_XARRAY_FLAGS(xpmem_segs, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
@@ -177,7 +178,7 @@ int xpmem_cmd_make(struct xpmem_ctx *ctx, struct xpmem_cmd_make __user *uarg)
 		size = args.size;
 	}
 
-	user = xpmem_user_charge(XPMEM_SEGMENTS);
+	user = xpmem_user_charge(XPMEM_SEGMENTS, NULL);
 	if (IS_ERR(user))
 		return PTR_ERR(user);
 	seg = kzalloc(sizeof(*seg), GFP_KERNEL_ACCOUNT);
@@ -234,6 +235,9 @@ int xpmem_cmd_make(struct xpmem_ctx *ctx, struct xpmem_cmd_make __user *uarg)
 		if (mine)
 			xpmem_seg_do_remove(seg);
 		ret = -EFAULT;
+	} else {
+		trace_xpmem_make(xpmem_id_make(seg->tag, seg->segid), vaddr,
+				 size, seg->mode);
 	}
 out:
 	xpmem_seg_put(seg);

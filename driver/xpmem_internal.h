@@ -195,6 +195,8 @@ struct xpmem_permit {
  *	faults raise SIGBUS
  * @mapped: @pgoff is valid and the VMA is (being) inserted
  * @pgoff: first page offset of the VMA in the context's mapping
+ * @vaddr: start of the VMA in the attacher's mm, valid with @mapped
+ *	(written with it, under @lock)
  * @ctx: the attaching context
  * @permit: the permit used (a reference is held)
  * @owner_mm: the segment owner's mm (kept by the notifier's mmgrab)
@@ -205,6 +207,9 @@ struct xpmem_permit {
  * @registered: @notifier is inserted
  * @linked: on the segment's and the permit's lists
  * @vma_count: VMAs holding a reference (a failed mremap copies one)
+ * @nr_faulted: entries the faults created, in pages (a 2 MiB entry counts
+ *	HPAGE_PMD_NR); never lowered, since a zap does not know how many
+ *	entries it removes: for the trace event xpmem_detach
  * @pt_sem: where 2 MiB entries are supported: held for read by the 4 KiB
  *	fault from the allocation of its page table to the insertion of its
  *	entries, for write by the 2 MiB fault around its insertion, so that
@@ -220,6 +225,7 @@ struct xpmem_att {
 	bool dead;
 	bool mapped;
 	unsigned long pgoff;
+	unsigned long vaddr;
 
 	struct xpmem_ctx *ctx;
 	struct xpmem_permit *permit;
@@ -231,6 +237,7 @@ struct xpmem_att {
 	bool registered;
 	bool linked;
 	atomic_t vma_count;
+	atomic_long_t nr_faulted;
 #ifdef XPMEM_HUGE_PMD
 	struct rw_semaphore pt_sem;	/* see fault.c */
 #endif
@@ -296,7 +303,8 @@ vm_fault_t xpmem_huge_fault(struct vm_fault *vmf, unsigned int order);
 #endif
 
 /* policy.c */
-struct xpmem_user *xpmem_user_charge(enum xpmem_kind kind);
+struct xpmem_user *xpmem_user_charge(enum xpmem_kind kind,
+				     const struct xpmem_seg *seg);
 void xpmem_user_uncharge(struct xpmem_user *u, enum xpmem_kind kind);
 unsigned int xpmem_ipc_ns_id(void);
 bool xpmem_policy_visible(const struct xpmem_seg *seg);
