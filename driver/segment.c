@@ -126,6 +126,29 @@ struct xpmem_seg *xpmem_seg_lookup(s64 segid)
 	return seg;
 }
 
+/**
+ * xpmem_seg_next() - the live segment with the lowest table index from
+ *	*@index on, for the debugfs listings (info.c)
+ * @index: in: the first table index to look at; out: the segment's index
+ *
+ * Not subject to segid_scope: the caller is the admin's listing.
+ *
+ * Context: process context; takes the table's lock (may be called with
+ * any mutex of ours held, never under a spinlock).
+ * Return: the segment with a new reference, or NULL when there is none.
+ */
+struct xpmem_seg *xpmem_seg_next(unsigned long *index)
+{
+	struct xpmem_seg *seg;
+
+	xa_lock(&xpmem_segs);
+	seg = xa_find(&xpmem_segs, index, INT_MAX, XA_PRESENT);
+	if (seg)
+		kref_get(&seg->ref);
+	xa_unlock(&xpmem_segs);
+	return seg;
+}
+
 /*
  * Tear a segment down: no new attachment, every existing one killed,
  * out of the table. The caller has claimed the removal by taking the
@@ -203,6 +226,7 @@ int xpmem_cmd_make(struct xpmem_ctx *ctx, struct xpmem_cmd_make __user *uarg)
 	seg->mm = ctx->mm;
 	mmgrab(seg->mm);
 	seg->owner = ctx;
+	atomic_set(&seg->nr_permits, 0);
 	atomic_long_inc(&xpmem_nr_segs);
 	/* Ours until we return: once visible, REMOVE may drop the table's. */
 	kref_get(&seg->ref);

@@ -139,6 +139,8 @@ struct xpmem_ctx {
  * @mm: owner's mm (mmgrab'ed)
  * @owner: context that made it; only it may REMOVE
  * @ctx_node: entry in owner->segs (protected by owner->lock)
+ * @nr_permits: permits of the segment not released yet (GET minus
+ *	RELEASE; for the debugfs listing, info.c)
  * @lock: protects @removed and @atts
  * @removed: REMOVE (or the owner's release) has run
  * @atts: attachments of this segment (struct xpmem_att.seg_node)
@@ -159,6 +161,7 @@ struct xpmem_seg {
 	struct mm_struct *mm;
 	struct xpmem_ctx *owner;
 	struct list_head ctx_node;
+	atomic_t nr_permits;
 
 	struct mutex lock;		/* see segment.c */
 	bool removed;
@@ -209,7 +212,7 @@ struct xpmem_permit {
  * @vma_count: VMAs holding a reference (a failed mremap copies one)
  * @nr_faulted: entries the faults created, in pages (a 2 MiB entry counts
  *	HPAGE_PMD_NR); never lowered, since a zap does not know how many
- *	entries it removes: for the trace event xpmem_detach
+ *	entries it removes: for the listing (info.c) and xpmem_detach
  * @pt_sem: where 2 MiB entries are supported: held for read by the 4 KiB
  *	fault from the allocation of its page table to the insertion of its
  *	entries, for write by the 2 MiB fault around its insertion, so that
@@ -269,6 +272,7 @@ int xpmem_cmd_make(struct xpmem_ctx *ctx, struct xpmem_cmd_make __user *uarg);
 int xpmem_cmd_remove(struct xpmem_ctx *ctx,
 		     struct xpmem_cmd_remove __user *uarg);
 struct xpmem_seg *xpmem_seg_lookup(s64 segid);
+struct xpmem_seg *xpmem_seg_next(unsigned long *index);
 void xpmem_seg_put(struct xpmem_seg *seg);
 void xpmem_seg_remove_all(struct xpmem_ctx *ctx);
 
@@ -311,6 +315,10 @@ bool xpmem_policy_visible(const struct xpmem_seg *seg);
 int xpmem_policy_get(const struct xpmem_seg *seg, bool write);
 int xpmem_policy_dumpable(const struct xpmem_seg *seg);
 void xpmem_policy_exit(void);
+
+/* info.c */
+struct dentry;
+void xpmem_info_init(struct dentry *dir);
 
 /* notifier.c */
 extern const struct mmu_interval_notifier_ops xpmem_notifier_ops;
