@@ -44,6 +44,7 @@
 #include <linux/uaccess.h>
 
 #include "xpmem_internal.h"
+#include "xpmem_trace.h"
 
 /* How hard ->access tries for the owner's mmap_lock (see there). */
 #define XPMEM_ACCESS_TRIES	200
@@ -56,6 +57,11 @@ static void xpmem_att_free(struct kref *ref)
 	struct xpmem_seg *seg = att->permit->seg;
 	bool registered = att->registered;
 
+	/* The last close of its VMA (DETACH, munmap, exit). */
+	if (att->mapped)
+		trace_xpmem_detach(xpmem_id_make(seg->tag, seg->segid),
+				   att->vaddr, att->npages,
+				   atomic_long_read(&att->nr_faulted));
 	if (att->linked) {
 		mutex_lock(&seg->lock);
 		list_del(&att->seg_node);
@@ -125,6 +131,11 @@ int xpmem_mmap(struct file *file, struct vm_area_struct *vma)
 	ret = xpmem_zap_track(att, vma);
 	if (ret)
 		return ret;
+
+	mutex_lock(&att->lock);
+	att->vaddr = vma->vm_start;
+	att->mapped = true;
+	mutex_unlock(&att->lock);
 
 	vma->vm_ops = &xpmem_vm_ops;
 	vma->vm_private_data = att;
@@ -217,7 +228,7 @@ int xpmem_cmd_attach(struct xpmem_ctx *ctx,
 	ret = xpmem_policy_dumpable(seg);
 	if (ret)
 		goto err_permit;
-	user = xpmem_user_charge(XPMEM_ATTACHMENTS);
+	user = xpmem_user_charge(XPMEM_ATTACHMENTS, seg);
 	if (IS_ERR(user)) {
 		ret = PTR_ERR(user);
 		goto err_permit;
@@ -304,6 +315,8 @@ int xpmem_cmd_attach(struct xpmem_ctx *ctx,
 		xpmem_att_put(att);
 		return -EFAULT;
 	}
+	trace_xpmem_attach(xpmem_id_make(seg->tag, seg->segid), addr,
+			   att->src_start, att->npages, att->writable);
 	xpmem_att_put(att);	/* the VMA holds its own reference */
 	return 0;
 

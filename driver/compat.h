@@ -240,4 +240,14 @@ static inline bool xpmem_owner_dumpable(struct pid *pid, struct mm_struct *mm,
 #error "xpmem needs the dumpability of a process (mm or task exec state)"
 #endif
 
+/*
+ * __assign_str() takes only the field since 6.10 (the source is the one
+ * __string() names); before, both. For the trace events (xpmem_trace.h).
+ */
+#ifdef HAVE_ASSIGN_STR_1
+#define xpmem_assign_str(dst, src)	__assign_str(dst)
+#else
+#define xpmem_assign_str(dst, src)	__assign_str(dst, src)
+#endif
+
 #endif /* XPMEM_COMPAT_H */

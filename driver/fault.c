@@ -86,6 +86,7 @@
 #include <linux/fs.h>
 
 #include "xpmem_internal.h"
+#include "xpmem_trace.h"
 
 #define XPMEM_FAULT_PAGES_MAX	512
 
@@ -289,6 +290,7 @@ struct xpmem_fill {
 	struct xpmem_att *att;
 	struct vm_area_struct *vma;
 	const struct xpmem_run *run;
+	unsigned long *inserted;
 	unsigned long seq;
 	pgprot_t prot_ro;
 	pgprot_t prot_rw;
@@ -356,24 +358,28 @@ static int xpmem_fill_pte(pte_t *pte, unsigned long addr, void *data)
 		   pte_mkspecial(pfn_pte(page_to_pfn(page),
 					 wr ? f->prot_rw : f->prot_ro)));
 	update_mmu_cache(f->vma, addr, pte);
+	/* New entries only: not a read-only one made writable. */
+	if (pte_none(old))
+		(*f->inserted)++;
 	return 0;
 }
 
 /*
  * Insert the valid entries of a run in one walk of the attacher's page
  * tables, allocating them as needed (no driver lock is held: see
- * xpmem_fill_pte()). Returns 0, -EAGAIN when the sequence moved (nothing
- * or part of the run was inserted: retry), -ENOENT for a dead attachment,
- * -ENOMEM.
+ * xpmem_fill_pte()); *inserted grows by the number of entries created.
+ * Returns 0, -EAGAIN when the sequence moved (nothing or part of the run
+ * was inserted: retry), -ENOENT for a dead attachment, -ENOMEM.
  */
 static int xpmem_insert_run(struct xpmem_att *att, struct vm_area_struct *vma,
 			    const struct xpmem_run *run, unsigned long seq,
-			    bool write)
+			    bool write, unsigned long *inserted)
 {
 	struct xpmem_fill f = {
 		.att = att,
 		.vma = vma,
 		.run = run,
+		.inserted = inserted,
 		.seq = seq,
 		.prot_ro = vm_get_page_prot(vma->vm_flags & ~VM_WRITE),
 		.prot_rw = vm_get_page_prot(vma->vm_flags),
@@ -397,8 +403,8 @@ static vm_fault_t xpmem_fault_ptes(struct vm_fault *vmf, bool write)
 	struct vm_area_struct *vma = vmf->vma;
 	struct xpmem_att *att = vma->vm_private_data;
 	struct mm_struct *owner = att->owner_mm;
+	unsigned long seq, inserted = 0;
 	struct xpmem_run run;
-	unsigned long seq;
 	vm_fault_t ret;
 	int err;
 
@@ -433,7 +439,8 @@ static vm_fault_t xpmem_fault_ptes(struct vm_fault *vmf, bool write)
 		if (xpmem_pmd_is_leaf(vmf))
 			err = 0;
 		else
-			err = xpmem_insert_run(att, vma, &run, seq, write);
+			err = xpmem_insert_run(att, vma, &run, seq, write,
+					       &inserted);
 		xpmem_pt_read_unlock(att);
 		if (err != -EAGAIN)
 			break;
@@ -445,6 +452,17 @@ static vm_fault_t xpmem_fault_ptes(struct vm_fault *vmf, bool write)
 	}
 	ret = !err ? VM_FAULT_NOPAGE :
 	      err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+	/* Entries of an attempt cut short by -EAGAIN were created too. */
+	if (inserted)
+		atomic_long_add(inserted, &att->nr_faulted);
+	if (!err) {
+		struct xpmem_seg *seg = att->permit->seg;
+
+		trace_xpmem_fault(xpmem_id_make(seg->tag, seg->segid),
+				  vmf->address,
+				  vma->vm_start + (run.lo << PAGE_SHIFT),
+				  inserted, PAGE_SIZE, write);
+	}
 
 out:
 	kfree(run.pfns);
@@ -548,8 +566,16 @@ static vm_fault_t xpmem_insert_pmd(struct vm_fault *vmf, unsigned long pfn0,
 	if (wr)
 		xpmem_page_mark_dirty(page);
 	ret = xpmem_insert_pfn_pmd(vmf, pfn0, wr);
-	if (ret == VM_FAULT_NOPAGE)
+	if (ret == VM_FAULT_NOPAGE) {
+		struct xpmem_att *att = vmf->vma->vm_private_data;
+		struct xpmem_seg *seg = att->permit->seg;
+
 		atomic_long_inc(&xpmem_nr_pmd_maps);
+		atomic_long_add(HPAGE_PMD_NR, &att->nr_faulted);
+		trace_xpmem_fault(xpmem_id_make(seg->tag, seg->segid),
+				  vmf->address, vmf->address & PMD_MASK, 1,
+				  PMD_SIZE, vmf->flags & FAULT_FLAG_WRITE);
+	}
 	return ret;
 }
 

@@ -317,6 +317,7 @@ static int __init xpmem_init(void)
 	xpmem_debugfs = debugfs_create_dir("xpmem", NULL);
 	debugfs_create_file("stats", 0444, xpmem_debugfs, NULL,
 			    &xpmem_stats_fops);
+	xpmem_info_init(xpmem_debugfs);
 
 	pr_info("xpmem: version %s\n", XPMEM_VERSION_STRING);
 	return 0;

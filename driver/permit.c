@@ -22,6 +22,7 @@
 #include <linux/uaccess.h>
 
 #include "xpmem_internal.h"
+#include "xpmem_trace.h"
 
 static void xpmem_permit_free(struct kref *ref)
 {
@@ -80,6 +81,7 @@ static void xpmem_permit_kill(struct xpmem_permit *permit)
 	list_for_each_entry(att, &permit->atts, permit_node)
 		xpmem_att_kill(att);
 	mutex_unlock(&seg->lock);
+	atomic_dec(&seg->nr_permits);
 }
 
 /**
@@ -125,7 +127,7 @@ int xpmem_cmd_get(struct xpmem_ctx *ctx, struct xpmem_cmd_get __user *uarg)
 	if (ret)
 		goto err_seg;
 
-	user = xpmem_user_charge(XPMEM_PERMITS);
+	user = xpmem_user_charge(XPMEM_PERMITS, seg);
 	if (IS_ERR(user)) {
 		ret = PTR_ERR(user);
 		goto err_seg;
@@ -141,6 +143,7 @@ int xpmem_cmd_get(struct xpmem_ctx *ctx, struct xpmem_cmd_get __user *uarg)
 	INIT_LIST_HEAD(&permit->atts);
 	permit->seg = seg;	/* takes over the lookup's reference */
 	permit->writable = args.flags == XPMEM_RDWR;
+	atomic_inc(&seg->nr_permits);
 	atomic_long_inc(&xpmem_nr_permits);
 	/* Ours until we return: once visible, RELEASE may drop the table's. */
 	kref_get(&permit->ref);
@@ -149,6 +152,7 @@ int xpmem_cmd_get(struct xpmem_ctx *ctx, struct xpmem_cmd_get __user *uarg)
 			      XA_LIMIT(1, INT_MAX), &ctx->next_apid,
 			      GFP_KERNEL_ACCOUNT);
 	if (ret < 0) {
+		atomic_dec(&seg->nr_permits);	/* never visible, never killed */
 		xpmem_permit_put(permit);	/* the table's reference */
 		ret = ret == -EBUSY ? -ENOSPC : ret;
 		goto out;
@@ -163,6 +167,10 @@ int xpmem_cmd_get(struct xpmem_ctx *ctx, struct xpmem_cmd_get __user *uarg)
 			xpmem_permit_put(permit);
 		}
 		ret = -EFAULT;
+	} else {
+		trace_xpmem_get(args.segid,
+				xpmem_id_make(ctx->tag, permit->apid),
+				permit->writable);
 	}
 out:
 	xpmem_permit_put(permit);

@@ -31,7 +31,9 @@
  *	room for an MPI job of many ranks of one user caching 10^6
  *	attachments on a node.
  *
- * Every refusal is logged, rate limited, with the parameter that made it.
+ * Every refusal is logged, rate limited, with the parameter that made it,
+ * and reported, not rate limited, by the trace event xpmem_refuse with
+ * the same reason (xpmem_trace.h, xpmem(7)).
  *
  * Locking: xpmem_users_lock (spinlock) protects the hash table of users;
  * a leaf, taken in process context only. The counters are atomic.
@@ -53,6 +55,7 @@
 #include <linux/ratelimit.h>
 
 #include "xpmem_internal.h"
+#include "xpmem_trace.h"
 
 /* ---- access_policy -------------------------------------------------- */
 
@@ -144,6 +147,21 @@ module_param_named(nondumpable_needs_ptrace, xpmem_nondumpable_ptrace, bool,
 		   0644);
 MODULE_PARM_DESC(nondumpable_needs_ptrace,
 		 "A non-dumpable owner is reachable only with CAP_SYS_PTRACE (default Y)");
+
+/* ---- refusals -------------------------------------------------------- */
+
+/* The trace event of a refusal of the calling task; @seg may be NULL. */
+static void xpmem_trace_refusal(const struct xpmem_seg *seg, const char *why,
+				int err)
+{
+	if (!trace_xpmem_refuse_enabled())
+		return;
+	trace_xpmem_refuse(seg ? xpmem_id_make(seg->tag, seg->segid) : 0,
+			   task_tgid_nr(current),
+			   from_kuid(&init_user_ns, current_euid()),
+			   from_kuid(&init_user_ns, seg ? seg->euid : INVALID_UID),
+			   why, err);
+}
 
 /* ---- per-user caps -------------------------------------------------- */
 
@@ -245,13 +263,16 @@ static void xpmem_user_put(struct xpmem_user *u)
 /**
  * xpmem_user_charge() - count a new object of the calling user
  * @kind: what is being made
+ * @seg: the segment it is of (a permit, an attachment), or NULL (a
+ *	segment), for the refusal's trace event
  *
  * Context: process context.
  * Return: the user to give to xpmem_user_uncharge() when the object
  * goes, ERR_PTR(-ENOSPC) when the user is at its cap for @kind, or
  * ERR_PTR(-ENOMEM).
  */
-struct xpmem_user *xpmem_user_charge(enum xpmem_kind kind)
+struct xpmem_user *xpmem_user_charge(enum xpmem_kind kind,
+				     const struct xpmem_seg *seg)
 {
 	kuid_t uid = current_euid();
 	unsigned int cap = READ_ONCE(xpmem_caps[kind]);
@@ -264,6 +285,7 @@ struct xpmem_user *xpmem_user_charge(enum xpmem_kind kind)
 	if (cap && n > cap) {
 		atomic_long_dec(&u->count[kind]);
 		xpmem_user_put(u);
+		xpmem_trace_refusal(seg, xpmem_kind_params[kind], -ENOSPC);
 		pr_info_ratelimited("xpmem: uid %u (pid %d) is at %s=%u: ENOSPC\n",
 				    from_kuid(&init_user_ns, uid),
 				    task_tgid_nr(current),
@@ -306,6 +328,9 @@ unsigned int xpmem_ipc_ns_id(void)
  * xpmem_policy_visible() - whether the caller may see a segment at all
  * @seg: the segment
  *
+ * A refusal is logged and traced (xpmem_refuse).
+ *
+ * Context: any task context; takes no lock.
  * Return: true if segid_scope lets the calling task find @seg.
  */
 bool xpmem_policy_visible(const struct xpmem_seg *seg)
@@ -313,6 +338,7 @@ bool xpmem_policy_visible(const struct xpmem_seg *seg)
 	if (READ_ONCE(xpmem_segid_scope) == XPMEM_SCOPE_GLOBAL ||
 	    seg->ipc_ns == xpmem_ipc_ns_id())
 		return true;
+	xpmem_trace_refusal(seg, "segid_scope=ipc-namespace", -ENOENT);
 	pr_info_ratelimited("xpmem: pid %d: a segid of another IPC namespace, refused by segid_scope=ipc-namespace: ENOENT\n",
 			    task_tgid_nr(current));
 	return false;
@@ -337,6 +363,7 @@ static bool xpmem_mode_allows(const struct xpmem_seg *seg, bool write)
 static int __xpmem_refuse(struct ratelimit_state *rs,
 			  const struct xpmem_seg *seg, const char *why, int err)
 {
+	xpmem_trace_refusal(seg, why, err);
 	if (__ratelimit(rs))
 		pr_info("xpmem: pid %d uid %u: segment of uid %u refused by %s: %s\n",
 			task_tgid_nr(current),

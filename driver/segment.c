@@ -35,6 +35,7 @@
 #include <linux/uaccess.h>
 
 #include "xpmem_internal.h"
+#include "xpmem_trace.h"
 
 /* Charged to the memory cgroup of the process whose MAKE grows it. */
 static DEFINE_XARRAY_FLAGS(xpmem_segs, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
@@ -115,6 +116,29 @@ struct xpmem_seg *xpmem_seg_lookup(s64 segid)
 	return seg;
 }
 
+/**
+ * xpmem_seg_next() - the live segment with the lowest table index from
+ *	*@index on, for the debugfs listings (info.c)
+ * @index: in: the first table index to look at; out: the segment's index
+ *
+ * Not subject to segid_scope: the caller is the admin's listing.
+ *
+ * Context: process context; takes the table's lock (may be called with
+ * any mutex of ours held, never under a spinlock).
+ * Return: the segment with a new reference, or NULL when there is none.
+ */
+struct xpmem_seg *xpmem_seg_next(unsigned long *index)
+{
+	struct xpmem_seg *seg;
+
+	xa_lock(&xpmem_segs);
+	seg = xa_find(&xpmem_segs, index, INT_MAX, XA_PRESENT);
+	if (seg)
+		kref_get(&seg->ref);
+	xa_unlock(&xpmem_segs);
+	return seg;
+}
+
 /*
  * Tear a segment down: no new attachment, every existing one killed,
  * out of the table. The caller has claimed the removal by taking the
@@ -167,7 +191,7 @@ int xpmem_cmd_make(struct xpmem_ctx *ctx, struct xpmem_cmd_make __user *uarg)
 		size = args.size;
 	}
 
-	user = xpmem_user_charge(XPMEM_SEGMENTS);
+	user = xpmem_user_charge(XPMEM_SEGMENTS, NULL);
 	if (IS_ERR(user))
 		return PTR_ERR(user);
 	seg = kzalloc(sizeof(*seg), GFP_KERNEL_ACCOUNT);
@@ -192,6 +216,7 @@ int xpmem_cmd_make(struct xpmem_ctx *ctx, struct xpmem_cmd_make __user *uarg)
 	seg->mm = ctx->mm;
 	mmgrab(seg->mm);
 	seg->owner = ctx;
+	atomic_set(&seg->nr_permits, 0);
 	atomic_long_inc(&xpmem_nr_segs);
 	/* Ours until we return: once visible, REMOVE may drop the table's. */
 	kref_get(&seg->ref);
@@ -224,6 +249,9 @@ int xpmem_cmd_make(struct xpmem_ctx *ctx, struct xpmem_cmd_make __user *uarg)
 		if (mine)
 			xpmem_seg_do_remove(seg);
 		ret = -EFAULT;
+	} else {
+		trace_xpmem_make(xpmem_id_make(seg->tag, seg->segid), vaddr,
+				 size, seg->mode);
 	}
 out:
 	xpmem_seg_put(seg);

@@ -176,6 +176,8 @@ struct xpmem_ctx {
  * @mm: owner's mm (mmgrab'ed)
  * @owner: context that made it; only it may REMOVE
  * @ctx_node: entry in owner->segs (protected by owner->lock)
+ * @nr_permits: permits of the segment not released yet (GET minus
+ *	RELEASE; for the debugfs listing, info.c)
  * @lock: protects @removed and @atts
  * @removed: REMOVE (or the owner's release) has run
  * @atts: attachments of this segment (struct xpmem_att.seg_node)
@@ -196,6 +198,7 @@ struct xpmem_seg {
 	struct mm_struct *mm;
 	struct xpmem_ctx *owner;
 	struct list_head ctx_node;
+	atomic_t nr_permits;
 
 	struct mutex lock;		/* see segment.c */
 	bool removed;
@@ -235,6 +238,9 @@ struct xpmem_permit {
  *	the VMA was made, or it is being unmapped or moved, or gone (zap.c)
  * @zap_lock: held around every zap of @vma; protects @vma (zap.c)
  * @vma: the attachment's VMA, from ->mmap to its ->close
+ * @mapped: the VMA was made (->mmap succeeded): @vaddr is valid
+ * @vaddr: start of the VMA in the attacher's mm, valid with @mapped
+ *	(written with it, under @lock): for the listing and the trace events
  * @ctx: the attaching context
  * @permit: the permit used (a reference is held)
  * @owner_mm: the segment owner's mm (kept by the notifier's mmgrab)
@@ -246,6 +252,9 @@ struct xpmem_permit {
  * @watching: @vma_notifier is inserted
  * @linked: on the segment's and the permit's lists
  * @vma_count: VMAs holding a reference (a failed mremap copies one)
+ * @nr_faulted: entries the faults created, in pages (a 2 MiB entry counts
+ *	HPAGE_PMD_NR); never lowered, since a zap does not know how many
+ *	entries it removes: for the listing (info.c) and xpmem_detach
  * @pt_sem: where 2 MiB entries are supported: held for read by the 4 KiB
  *	fault from the allocation of its page table to the insertion of its
  *	entries, for write by the 2 MiB fault around its insertion, so that
@@ -264,6 +273,8 @@ struct xpmem_att {
 	bool watched;			/* vma_notifier in the tree: zap.c */
 	struct mutex zap_lock;		/* see zap.c */
 	struct vm_area_struct *vma;
+	bool mapped;
+	unsigned long vaddr;
 
 	struct xpmem_ctx *ctx;
 	struct xpmem_permit *permit;
@@ -276,6 +287,7 @@ struct xpmem_att {
 	bool watching;
 	bool linked;
 	atomic_t vma_count;
+	atomic_long_t nr_faulted;
 #ifdef XPMEM_HUGE_PMD
 	struct rw_semaphore pt_sem;	/* see fault.c */
 #endif
@@ -306,6 +318,7 @@ int xpmem_cmd_make(struct xpmem_ctx *ctx, struct xpmem_cmd_make __user *uarg);
 int xpmem_cmd_remove(struct xpmem_ctx *ctx,
 		     struct xpmem_cmd_remove __user *uarg);
 struct xpmem_seg *xpmem_seg_lookup(s64 segid);
+struct xpmem_seg *xpmem_seg_next(unsigned long *index);
 void xpmem_seg_put(struct xpmem_seg *seg);
 void xpmem_seg_remove_all(struct xpmem_ctx *ctx);
 
@@ -337,13 +350,18 @@ vm_fault_t xpmem_huge_fault(struct vm_fault *vmf, unsigned int order);
 #endif
 
 /* policy.c */
-struct xpmem_user *xpmem_user_charge(enum xpmem_kind kind);
+struct xpmem_user *xpmem_user_charge(enum xpmem_kind kind,
+				     const struct xpmem_seg *seg);
 void xpmem_user_uncharge(struct xpmem_user *u, enum xpmem_kind kind);
 unsigned int xpmem_ipc_ns_id(void);
 bool xpmem_policy_visible(const struct xpmem_seg *seg);
 int xpmem_policy_get(const struct xpmem_seg *seg, bool write);
 int xpmem_policy_dumpable(const struct xpmem_seg *seg);
 void xpmem_policy_exit(void);
+
+/* info.c */
+struct dentry;
+void xpmem_info_init(struct dentry *dir);
 
 /* zap.c */
 extern const struct mmu_interval_notifier_ops xpmem_notifier_ops;

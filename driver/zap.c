@@ -77,6 +77,7 @@
 #include <linux/completion.h>
 
 #include "xpmem_internal.h"
+#include "xpmem_trace.h"
 
 /*
  * The zap workers. WQ_MEM_RECLAIM: the waiter may be reclaim itself,
@@ -192,6 +193,10 @@ static void xpmem_att_zap_locked(struct xpmem_att *att, unsigned long first,
 	lockdep_assert_held(&att->zap_lock);
 	if (att->frozen)
 		return;
+	trace_xpmem_zap(xpmem_id_make(att->permit->seg->tag,
+				      att->permit->seg->segid),
+			pid_nr(att->ctx->pid), vma->vm_start + (first << PAGE_SHIFT),
+			count);
 	xpmem_zapper_begin(&z, vma);
 	xpmem_zap_vma_range(vma, vma->vm_start + (first << PAGE_SHIFT),
 			    count << PAGE_SHIFT);
@@ -486,8 +491,9 @@ bool xpmem_zap_thaw(struct xpmem_att *att, struct vm_area_struct *vma)
 	 * tree. Not under att->zap_lock: the invalidations it waits for may
 	 * wait for a zap worker.
 	 */
-	if (!smp_load_acquire(&att->watched)) {
+	if (!smp_load_acquire(&att->watched)) {	/* pairs with below */
 		mmu_interval_read_begin(&att->vma_notifier);
+		/* watched: read_begin() has seen the notifier in the tree */
 		smp_store_release(&att->watched, true);
 	}
 	mutex_lock(&att->zap_lock);

@@ -11,6 +11,11 @@
  *
  * Exit status: 0 when no problem was found, 1 when at least one check
  * failed, 2 on a usage error. --json prints one JSON object instead of text.
+ *
+ * --segments and --attachments PID list, instead, the live segments and a
+ * process's attachments from the module's debugfs files (root only), as
+ * text like ipcs(1) or, with --json, as one JSON object: exit 0, or 1 when
+ * the listing cannot be read (or there is no process PID).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -851,23 +856,157 @@ static void print_json(unsigned int problems, unsigned int warnings)
 	printf("\n  ]\n}\n");
 }
 
+/*
+ * Listings (--segments, --attachments PID): the module's debugfs files
+ * xpmem/segments and xpmem/attachments (driver/info.c), mode 0400. Each
+ * starts with a header naming its columns; columns added after these at
+ * the end of a line are ignored, a header that does not start with them
+ * is refused (a module of another format).
+ */
+
+#define DEBUGFS_DIR "/sys/kernel/debug"
+#define SEGMENTS_HEADER "segid pid uid start size mode permits attachments faulted"
+#define ATTACHMENTS_HEADER "pid start size segid src writable dead faulted"
+
+static FILE *open_listing(const char *name, const char *header)
+{
+	char path[128], line[512];
+	FILE *f;
+	int e;
+
+	snprintf(path, sizeof(path), DEBUGFS_DIR "/xpmem/%s", name);
+	f = fopen(path, "r");
+	if (!f) {
+		e = errno;
+		fprintf(stderr, "xpmem-info: cannot read %s: %s", path, strerror(e));
+		if (e == EACCES || e == EPERM)
+			fprintf(stderr, " (the listings are readable by root only)\n");
+		else if (access(SYS_MODULE, F_OK) != 0)
+			fprintf(stderr, " (the xpmem module is not loaded)\n");
+		else if (access(DEBUGFS_DIR "/xpmem", F_OK) != 0)
+			fprintf(stderr, " (debugfs is not mounted: mount -t debugfs debugfs "
+				DEBUGFS_DIR ")\n");
+		else
+			fprintf(stderr, " (the loaded module predates the listings)\n");
+		return NULL;
+	}
+	if (!fgets(line, sizeof(line), f) || strncmp(line, header, strlen(header)) != 0 ||
+	    (line[strlen(header)] != '\n' && line[strlen(header)] != ' ')) {
+		fprintf(stderr, "xpmem-info: %s: not the listing this xpmem-info reads "
+			"(header \"%s\" expected)\n", path, header);
+		fclose(f);
+		return NULL;
+	}
+	return f;
+}
+
+static int list_segments(void)
+{
+	unsigned long long segid, start, size;
+	unsigned long permits, atts, faulted;
+	unsigned int uid, mode, n = 0;
+	char line[512];
+	FILE *f = open_listing("segments", SEGMENTS_HEADER);
+	int pid;
+
+	if (!f)
+		return 1;
+	if (json)
+		printf("{\n  \"segments\": [");
+	else
+		printf("------ XPMEM Segments --------\n"
+		       "%-20s %-8s %-6s %-18s %-12s %-5s %-7s %-11s %s\n",
+		       "segid", "owner", "uid", "start", "bytes", "mode", "permits",
+		       "attachments", "faulted");
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %d %u %llx %llu %o %lu %lu %lu", &segid, &pid, &uid,
+			   &start, &size, &mode, &permits, &atts, &faulted) != 9)
+			continue;
+		if (json)
+			printf("%s\n    {\"segid\": \"0x%llx\", \"pid\": %d, \"uid\": %u, "
+			       "\"start\": \"0x%llx\", \"size\": %llu, \"mode\": \"0%03o\", "
+			       "\"permits\": %lu, \"attachments\": %lu, \"faulted_pages\": %lu}",
+			       n ? "," : "", segid, pid, uid, start, size, mode, permits, atts,
+			       faulted);
+		else
+			printf("0x%-18llx %-8d %-6u 0x%-16llx %-12llu 0%03o %-7lu %-11lu %lu\n",
+			       segid, pid, uid, start, size, mode, permits, atts, faulted);
+		n++;
+	}
+	fclose(f);
+	if (json)
+		printf("%s]\n}\n", n ? "\n  " : "");
+	return 0;
+}
+
+static int list_attachments(int want)
+{
+	unsigned long long start, size, segid, src;
+	unsigned long faulted;
+	int pid, writable, dead;
+	unsigned int n = 0;
+	char line[512], proc[32];
+	FILE *f;
+
+	snprintf(proc, sizeof(proc), "/proc/%d", want);
+	if (access(proc, F_OK) != 0) {
+		fprintf(stderr, "xpmem-info: no process %d\n", want);
+		return 1;
+	}
+	f = open_listing("attachments", ATTACHMENTS_HEADER);
+	if (!f)
+		return 1;
+	if (json)
+		printf("{\n  \"pid\": %d,\n  \"attachments\": [", want);
+	else
+		printf("------ XPMEM Attachments of pid %d --------\n"
+		       "%-18s %-18s %-12s %-20s %-18s %-4s %-5s %s\n",
+		       want, "start", "end", "bytes", "segid", "source", "perm", "state",
+		       "faulted");
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%d %llx %llu %llx %llx %d %d %lu", &pid, &start, &size,
+			   &segid, &src, &writable, &dead, &faulted) != 8 || pid != want)
+			continue;
+		if (json)
+			printf("%s\n    {\"start\": \"0x%llx\", \"end\": \"0x%llx\", \"size\": %llu, "
+			       "\"segid\": \"0x%llx\", \"source\": \"0x%llx\", \"writable\": %s, "
+			       "\"dead\": %s, \"faulted_pages\": %lu}",
+			       n ? "," : "", start, start + size, size, segid, src,
+			       writable ? "true" : "false", dead ? "true" : "false", faulted);
+		else
+			printf("0x%-16llx 0x%-16llx %-12llu 0x%-18llx 0x%-16llx %-4s %-5s %lu\n",
+			       start, start + size, size, segid, src, writable ? "rw" : "ro",
+			       dead ? "dead" : "live", faulted);
+		n++;
+	}
+	fclose(f);
+	if (json)
+		printf("%s]\n}\n", n ? "\n  " : "");
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: xpmem-info [--json] [--no-selftest]\n"
-		"Check the XPMEM module, device, library and kernel of this node.\n\n"
+		"       xpmem-info [--json] --segments | --attachments PID\n"
+		"Check the XPMEM module, device, library and kernel of this node,\n"
+		"or list the live segments or a process's attachments (root only).\n\n"
 		"  --json          print one JSON object (for scripts)\n"
 		"  --no-selftest   skip the attach self-test\n"
+		"  --segments      list the live segments\n"
+		"  --attachments PID  list the attachments of process PID\n"
 		"  --version       print the version and exit\n"
 		"  -h, --help      print this help and exit\n\n"
 		"XPMEM_DEVICE overrides the device path (default " DEV_PATH "), as in libxpmem.\n"
-		"Exit status: 0 no problem, 1 at least one problem, 2 usage error.\n");
+		"Exit status: 0 no problem, 1 at least one problem (or no listing), 2 usage error.\n");
 }
 
 int main(int argc, char **argv)
 {
 	unsigned int problems = 0, warnings = 0, i;
-	bool run_selftest = true;
+	bool run_selftest = true, segments = false;
+	int attachments = -1;
 	struct utsname u;
 	int a;
 
@@ -876,6 +1015,22 @@ int main(int argc, char **argv)
 			json = true;
 		} else if (strcmp(argv[a], "--no-selftest") == 0) {
 			run_selftest = false;
+		} else if (strcmp(argv[a], "--segments") == 0) {
+			segments = true;
+		} else if (strcmp(argv[a], "--attachments") == 0) {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = a + 1 < argc ? strtol(argv[a + 1], &end, 10) : -1;
+			if (a + 1 >= argc || errno || *end || end == argv[a + 1] || v <= 0 ||
+			    v > INT_MAX) {
+				fprintf(stderr, "xpmem-info: --attachments needs a pid\n");
+				usage(stderr);
+				return 2;
+			}
+			attachments = (int)v;
+			a++;
 		} else if (strcmp(argv[a], "--version") == 0) {
 			printf("xpmem-info %s\n", XPMEM_INFO_VERSION);
 			return 0;
@@ -888,6 +1043,16 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+
+	if (segments && attachments > 0) {
+		fprintf(stderr, "xpmem-info: --segments and --attachments exclude each other\n");
+		usage(stderr);
+		return 2;
+	}
+	if (segments)
+		return list_segments();
+	if (attachments > 0)
+		return list_attachments(attachments);
 
 	{
 		const char *env = secure_getenv("XPMEM_DEVICE");
