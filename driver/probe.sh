@@ -409,7 +409,7 @@ symvers="$kdir/Module.symvers"
 if [ -f "$symvers" ]; then
 	for sym in apply_to_page_range hmm_range_fault \
 		   mmu_interval_notifier_insert; do
-		grep -q "[[:space:]]$sym[[:space:]]" "$symvers" && continue
+		grep -q "[[:space:]]${sym}[[:space:]]" "$symvers" && continue
 		echo "xpmem probe: the kernel of $kdir does not export $sym, which the module needs" >&2
 		exit 1
 	done
