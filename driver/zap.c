@@ -23,8 +23,10 @@
  *   ->close, but each first sends MMU_NOTIFY_UNMAP (exit first
  *   MMU_NOTIFY_RELEASE) over the VMA: this notifier then zaps the whole
  *   VMA and marks the attachment frozen, under att->zap_lock, which every
- *   zap holds. A frozen attachment has no entries and no zap touches its
- *   VMA. It is born frozen (->mmap); only a fault thaws it, under the
+ *   zap holds but the 2 MiB write fault's own (xpmem_zap_own(), under
+ *   the attacher's mmap_lock, which no freeze runs beside). A frozen
+ *   attachment has no entries and no zap touches its VMA. It is born
+ *   frozen (->mmap); only a fault thaws it, under the
  *   same locks, before it inserts: the first fault, or one after a
  *   refused mremap, whose page tables are back in place. The events that
  *   freeze run with the attacher's mmap_lock held for write, or after the
