@@ -178,6 +178,14 @@ static void final_check(struct side *s, int fd, uint64_t mine, uint64_t peer,
 	}
 	XT_ASSERT_PATTERN(s->peer_a, len, peer, 0);
 	XT_ASSERT_PATTERN(s->peer_f, len, peer + 1, 0);
+	/*
+	 * C stays until P has read C's memory: its exit makes P's windows
+	 * onto it dead (SIGBUS), as it should. P stays until C is reaped.
+	 */
+	if (first)
+		xt_send_u64(fd, 102);
+	else
+		xt_expect_u64(fd, 102);
 }
 
 /* A grandchild: first notifier of its mm, an attachment, maybe a VM. */
