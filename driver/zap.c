@@ -191,17 +191,16 @@ static void xpmem_att_zap_locked(struct xpmem_att *att, unsigned long first,
 {
 	struct vm_area_struct *vma = att->vma;
 	struct xpmem_zapper z;
+	unsigned long addr;
 
 	lockdep_assert_held(&att->zap_lock);
 	if (att->frozen)
 		return;
-	trace_xpmem_zap(xpmem_id_make(att->permit->seg->tag,
-				      att->permit->seg->segid),
-			pid_nr(att->ctx->pid), vma->vm_start + (first << PAGE_SHIFT),
-			count);
+	addr = vma->vm_start + (first << PAGE_SHIFT);
+	trace_xpmem_zap(xpmem_seg_id(att->permit->seg),
+			pid_nr(att->ctx->pid), addr, count);
 	xpmem_zapper_begin(&z, vma);
-	xpmem_zap_vma_range(vma, vma->vm_start + (first << PAGE_SHIFT),
-			    count << PAGE_SHIFT);
+	xpmem_zap_vma_range(vma, addr, count << PAGE_SHIFT);
 	xpmem_zapper_end(&z);
 }
 
@@ -272,6 +271,26 @@ static void xpmem_zap_wait(struct xpmem_att *att, unsigned long first,
 }
 
 /*
+ * A non-blockable invalidation (only the OOM reaper's) of either notifier
+ * of @att: the zap sleeps, so the range may be passed only if @att has
+ * no entries, i.e. is frozen (see the owner's notifier below).
+ */
+static bool xpmem_frozen_nonblock(struct xpmem_att *att,
+				  struct mmu_interval_notifier *mni,
+				  unsigned long cur_seq)
+{
+	bool frozen;
+
+	if (!mutex_trylock(&att->lock))
+		return false;
+	frozen = att->frozen;
+	if (frozen)
+		mmu_interval_set_seq(mni, cur_seq);
+	mutex_unlock(&att->lock);
+	return frozen;
+}
+
+/*
  * The owner's notifier: zap what the attacher maps of the range.
  */
 static bool xpmem_invalidate(struct mmu_interval_notifier *mni,
@@ -291,15 +310,8 @@ static bool xpmem_invalidate(struct mmu_interval_notifier *mni,
 	 * (it thaws under att->lock, then sees the new sequence). Dead
 	 * attachments have left the tree (xpmem_att_kill()).
 	 */
-	if (!mmu_notifier_range_blockable(range)) {
-		if (!mutex_trylock(&att->lock))
-			return false;
-		frozen = att->frozen;
-		if (frozen)
-			mmu_interval_set_seq(mni, cur_seq);
-		mutex_unlock(&att->lock);
-		return frozen;
-	}
+	if (!mmu_notifier_range_blockable(range))
+		return xpmem_frozen_nonblock(att, mni, cur_seq);
 
 	/* Nested in our own zap: over an attachment VMA, nothing to do. */
 	if (xpmem_zapping(range))
@@ -350,15 +362,8 @@ static bool xpmem_vma_invalidate(struct mmu_interval_notifier *mni,
 	    range->event != MMU_NOTIFY_RELEASE)
 		return true;
 
-	if (!mmu_notifier_range_blockable(range)) {
-		if (!mutex_trylock(&att->lock))
-			return false;
-		frozen = att->frozen;
-		if (frozen)
-			mmu_interval_set_seq(mni, cur_seq);
-		mutex_unlock(&att->lock);
-		return frozen;
-	}
+	if (!mmu_notifier_range_blockable(range))
+		return xpmem_frozen_nonblock(att, mni, cur_seq);
 
 	if (xpmem_zapping(range))
 		return true;
