@@ -59,7 +59,7 @@ static void xpmem_att_free(struct kref *ref)
 
 	/* The last close of its VMA (DETACH, munmap, exit). */
 	if (att->mapped)
-		trace_xpmem_detach(xpmem_id_make(seg->tag, seg->segid),
+		trace_xpmem_detach(xpmem_seg_id(seg),
 				   att->vaddr, att->npages,
 				   atomic_long_read(&att->nr_faulted));
 	if (att->linked) {
@@ -315,7 +315,7 @@ int xpmem_cmd_attach(struct xpmem_ctx *ctx,
 		xpmem_att_put(att);
 		return -EFAULT;
 	}
-	trace_xpmem_attach(xpmem_id_make(seg->tag, seg->segid), addr,
+	trace_xpmem_attach(xpmem_seg_id(seg), addr,
 			   att->src_start, att->npages, att->writable);
 	xpmem_att_put(att);	/* the VMA holds its own reference */
 	return 0;

@@ -458,7 +458,7 @@ static vm_fault_t xpmem_fault_ptes(struct vm_fault *vmf, bool write)
 	if (!err) {
 		struct xpmem_seg *seg = att->permit->seg;
 
-		trace_xpmem_fault(xpmem_id_make(seg->tag, seg->segid),
+		trace_xpmem_fault(xpmem_seg_id(seg),
 				  vmf->address,
 				  vma->vm_start + (run.lo << PAGE_SHIFT),
 				  inserted, PAGE_SIZE, write);
@@ -572,7 +572,7 @@ static vm_fault_t xpmem_insert_pmd(struct vm_fault *vmf, unsigned long pfn0,
 
 		atomic_long_inc(&xpmem_nr_pmd_maps);
 		atomic_long_add(HPAGE_PMD_NR, &att->nr_faulted);
-		trace_xpmem_fault(xpmem_id_make(seg->tag, seg->segid),
+		trace_xpmem_fault(xpmem_seg_id(seg),
 				  vmf->address, vmf->address & PMD_MASK, 1,
 				  PMD_SIZE, vmf->flags & FAULT_FLAG_WRITE);
 	}

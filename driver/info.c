@@ -109,7 +109,7 @@ static int xpmem_segments_show(struct seq_file *m, void *v)
 		return 0;
 
 	seq_printf(m, "0x%llx %d %u 0x%lx %lu 0%03o %d %lu %lu\n",
-		   (u64)xpmem_id_make(seg->tag, seg->segid),
+		   (u64)xpmem_seg_id(seg),
 		   pid_nr(seg->owner_pid),
 		   from_kuid(&init_user_ns, seg->euid),
 		   seg->vaddr, seg->size, seg->mode,
@@ -157,7 +157,7 @@ static int xpmem_attachments_show(struct seq_file *m, void *v)
 		return 0;
 	}
 
-	segid = xpmem_id_make(seg->tag, seg->segid);
+	segid = xpmem_seg_id(seg);
 	mutex_lock(&seg->lock);
 	list_for_each_entry(att, &seg->atts, seg_node) {
 		unsigned long vaddr;

@@ -156,7 +156,7 @@ static void xpmem_trace_refusal(const struct xpmem_seg *seg, const char *why,
 {
 	if (!trace_xpmem_refuse_enabled())
 		return;
-	trace_xpmem_refuse(seg ? xpmem_id_make(seg->tag, seg->segid) : 0,
+	trace_xpmem_refuse(seg ? xpmem_seg_id(seg) : 0,
 			   task_tgid_nr(current),
 			   from_kuid(&init_user_ns, current_euid()),
 			   from_kuid(&init_user_ns, seg ? seg->euid : INVALID_UID),

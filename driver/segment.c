@@ -239,7 +239,7 @@ int xpmem_cmd_make(struct xpmem_ctx *ctx, struct xpmem_cmd_make __user *uarg)
 	}
 
 	ret = 0;
-	if (put_user(xpmem_id_make(seg->tag, seg->segid), &uarg->segid)) {
+	if (put_user(xpmem_seg_id(seg), &uarg->segid)) {
 		bool mine;
 
 		mutex_lock(&ctx->lock);
@@ -250,7 +250,7 @@ int xpmem_cmd_make(struct xpmem_ctx *ctx, struct xpmem_cmd_make __user *uarg)
 			xpmem_seg_do_remove(seg);
 		ret = -EFAULT;
 	} else {
-		trace_xpmem_make(xpmem_id_make(seg->tag, seg->segid), vaddr,
+		trace_xpmem_make(xpmem_seg_id(seg), vaddr,
 				 size, seg->mode);
 	}
 out:

@@ -205,6 +205,12 @@ struct xpmem_seg {
 	struct list_head atts;
 };
 
+/* The segid user space knows @seg by (see xpmem_id_make()). */
+static inline s64 xpmem_seg_id(const struct xpmem_seg *seg)
+{
+	return xpmem_id_make(seg->tag, seg->segid);
+}
+
 /**
  * struct xpmem_permit - the result of GET, valid in one context
  * @ref: references (apid table until RELEASE, attachments)
