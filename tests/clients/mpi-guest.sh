@@ -3,17 +3,21 @@
 # Guest side of the MPI client tests (busybox sh), staged by run-mpi.sh as a
 # "test" of the test bed's run list and started as root with xpmem.ko
 # loaded.  /tests/data/mpi holds:
-#   client         the MPI name (mpich, openmpi)
-#   env            PATH and LD_LIBRARY_PATH additions (sourced)
-#   launch         the launcher command line for 2 ranks
-#   configs        lines "<name> <xpmem expected: 1|0> [VAR=value...]"
-#   mpi-xpmem-bw   the test program (built with the client's mpicc)
+#   client           the MPI name (mpich, openmpi)
+#   env              PATH and LD_LIBRARY_PATH additions (sourced)
+#   launch           the launcher command line, up to its rank count option
+#   ranks            the rank counts to run, e.g. "2 4"
+#   configs          lines "<name> <xpmem expected: 1|0> [VAR=value...]"
+#   mpi-xpmem-check  the MPI job (built with the client's mpicc)
+#   stub             (optional) libxpmem is a stub: report, exit 0 anyway
 # and /tests/data/sysroot (optional) is copied onto / first.
-# For each configuration, as user alice: launch mpi-xpmem-bw on 2 ranks;
-# it must exit 0 with every size "ok", and the ranks' /dev/xpmem mappings
-# must be > 0 when xpmem is expected and 0 when it is not.  Reports
-#   @@MPI-RESULT <client>/<config>/<size> PASS|FAIL bw_MiBps=.. maps=..
-# Exit 0 if all passed.
+# For each configuration and rank count, as user alice: launch
+# mpi-xpmem-check (with -q beyond 2 ranks); it must exit 0 with every
+# transfer "ok", and every rank must hold /dev/xpmem mappings when xpmem is
+# expected, none when it is not.  Reports one line per result,
+#   @@MPI-RESULT <client>/<config>/np<n>/<check> PASS|FAIL key=value...
+# <check>: run (exit status, mappings), pp/<size> (lat_us, bw_MiBps),
+# bcast, allreduce/<count>.  Exit 0 if all passed.
 
 D=/tests/data/mpi
 # Files that must sit at their build-time paths (e.g. PMIx plugins).
@@ -25,12 +29,16 @@ export LD_LIBRARY_PATH="/usr/lib"
 export HOME=/tmp
 client=$(cat "$D/client")
 launch=$(cat "$D/launch")
+ranks=$(cat "$D/ranks")
 TIMEOUT=${MPI_GUEST_TIMEOUT:-900}
 W=/tmp/mpi
 rm -rf "$W"; mkdir -p "$W"; chmod 0777 "$W"
 
 fails=0
-res() { echo "@@MPI-RESULT $*"; case $2 in PASS) ;; *) fails=$((fails + 1)) ;; esac; }
+res() {
+    echo "@@MPI-RESULT $*"
+    case $2 in PASS) ;; *) fails=$((fails + 1)) ;; esac
+}
 # busybox su parses options after the user name: one -c string (no blanks
 # or shell syntax in our arguments).
 as_alice() { su -p -s /bin/sh alice -c "exec $*"; }
@@ -39,39 +47,56 @@ as_alice() { su -p -s /bin/sh alice -c "exec $*"; }
 # Launchers resolve the local host name: make it "localhost" (/etc/hosts).
 hostname localhost
 ip link set lo up || ifconfig lo 127.0.0.1 up
-echo "@@MPI-INFO $client kernel $(uname -r) host $(hostname) uid $(as_alice id -u)"
+echo "@@MPI-INFO $client kernel $(uname -r) host $(hostname) uid $(as_alice id -u) cpus $(grep -c ^processor /proc/cpuinfo)"
 
-while read -r name expect envs; do
-    case $name in ''|'#'*) continue ;; esac
-    log="$W/$name.log"
+# one_run <config> <expect> <ranks> <env...>
+one_run() {
+    name=$1 expect=$2 np=$3; shift 3
+    log="$W/$name-np$np.log" tag="$client/$name/np$np"
+    opt=; [ "$np" -gt 2 ] && opt=-q
     t0=$(cut -d' ' -f1 /proc/uptime)
-    # shellcheck disable=SC2086
-    as_alice env $envs timeout "$TIMEOUT" $launch "$D/mpi-xpmem-bw" < /dev/null > "$log" 2>&1
+    # shellcheck disable=SC2086 # $launch and $opt are word lists
+    as_alice env "$@" timeout "$TIMEOUT" $launch "$np" "$D/mpi-xpmem-check" $opt < /dev/null > "$log" 2>&1
     rc=$?
     secs=$(awk -v a="$t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", b - a }')
-    maps=$(awk '/^mpi-maps / { sub(/.*xpmem_mappings=/, ""); s += $1 } END { print s + 0 }' "$log")
-    nsz=$(grep -c '^mpi-bw ' "$log")
+    maps=$(sed -n 's/^mpi-maps .*xpmem_mappings=\([0-9]*\).*/\1/p' "$log")
+    min=$(sed -n 's/^mpi-maps .*min=\([0-9]*\).*/\1/p' "$log")
     why=
     [ "$rc" = 0 ] || why="$why exit=$rc"
-    [ "$nsz" -gt 0 ] || why="$why no-results"
+    [ -n "$maps" ] || { why="$why no-mappings-line"; maps=0; }
+    grep -q '^mpi-pp ' "$log" || why="$why no-results"
     if [ "$expect" = 1 ]; then
-        [ "$maps" -gt 0 ] || why="$why no-xpmem-mappings"
+        if [ "$maps" -eq 0 ]; then why="$why xpmem-not-used"
+        elif [ "${min:-0}" -eq 0 ]; then why="$why xpmem-not-used-by-every-rank"
+        fi
     else
         [ "$maps" -eq 0 ] || why="$why xpmem-used-though-disabled($maps)"
     fi
     if [ -n "$why" ]; then
-        echo "---- $client $name (env: $envs; exit $rc):"; tail -n 40 "$log"
+        echo "---- $tag (env: $*; exit $rc):"; tail -n 40 "$log"
+        res "$tag/run" FAIL "secs=$secs maps=$maps min=$min why=[$why ]"
+    else
+        res "$tag/run" PASS "secs=$secs maps=$maps min=$min"
     fi
-    grep '^mpi-bw ' "$log" | while read -r _ size iters bw verdict; do
-        if [ -z "$why" ] && [ "$verdict" = ok ]; then st=PASS; else st=FAIL; fi
-        echo "@@MPI-RESULT $client/$name/$size $st bw_MiBps=$bw iters=$iters maps=$maps secs=$secs data=$verdict${why:+ why=[$why ]}"
+    while read -r what a1 a2 a3 a4 a5; do
+        case $what in
+        mpi-pp) row="pp/$a1" kv="iters=$a2 lat_us=$a3 bw_MiBps=$a4" v=$a5 ;;
+        mpi-bcast) row=bcast kv="buffers=$a1 size=$a2" v=$a3 ;;
+        mpi-allreduce) row="allreduce/$a1" kv='' v=$a2 ;;
+        *) continue ;;
+        esac
+        if [ "$v" = ok ]; then st=PASS; else st=FAIL; fi
+        res "$tag/$row" "$st" "$kv data=$v"
+    done < "$log"
+}
+
+while read -r name expect envs; do
+    case $name in ''|'#'*) continue ;; esac
+    for np in $ranks; do
+        # shellcheck disable=SC2086 # $envs is a list of VAR=value words
+        one_run "$name" "$expect" "$np" $envs
     done
-    # Count failures outside the subshell of the pipe.
-    if [ -n "$why" ] || grep '^mpi-bw ' "$log" | grep -qv ' ok$'; then
-        [ "$nsz" -gt 0 ] || res "$client/$name/run" FAIL "$why"
-        fails=$((fails + 1))
-    fi
 done < "$D/configs"
 
 echo "@@MPI-DONE $client failures=$fails"
-[ "$fails" = 0 ]
+[ "$fails" = 0 ] || [ -e "$D/stub" ]
