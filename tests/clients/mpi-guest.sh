@@ -9,6 +9,8 @@
 #   ranks            the rank counts to run, e.g. "2 4"
 #   configs          lines "<name> <xpmem expected: 1|0> [VAR=value...]"
 #   mpi-xpmem-check  the MPI job (built with the client's mpicc)
+#   finalize         "<n> <config> <config>...": the finalize job with n
+#                    buffers, on 2 ranks, for those configurations
 #   stub             (optional) libxpmem is a stub: report, exit 0 anyway
 # and /tests/data/sysroot (optional) is copied onto / first.
 # For each configuration and rank count, as user alice: launch
@@ -17,7 +19,9 @@
 # expected, none when it is not.  Reports one line per result,
 #   @@MPI-RESULT <client>/<config>/np<n>/<check> PASS|FAIL key=value...
 # <check>: run (exit status, mappings), pp/<size> (lat_us, bw_MiBps),
-# bcast, allreduce/<count>.  Exit 0 if all passed.
+# bcast, allreduce/<count>, finalize (secs: the slowest rank's
+# MPI_Finalize; maps: mappings before it; left: alice's processes left
+# after the job, D-state ones among them).  Exit 0 if all passed.
 
 D=/tests/data/mpi
 # Files that must sit at their build-time paths (e.g. PMIx plugins).
@@ -97,6 +101,52 @@ while read -r name expect envs; do
         one_run "$name" "$expect" "$np" $envs
     done
 done < "$D/configs"
+
+# The finalize job: n distinct buffers sent once each, then MPI_Finalize
+# timed in every rank; nothing of alice's may be left afterwards (a rank
+# stuck in D state in the module's teardown would be).
+fin_run() {
+    name=$1 expect=$2 n=$3; shift 3
+    log="$W/$name-fin.log" tag="$client/$name/np2/finalize"
+    # shellcheck disable=SC2086 # $launch is a word list
+    as_alice env "$@" timeout "$TIMEOUT" $launch 2 "$D/mpi-xpmem-check" -f "$n" < /dev/null > "$log" 2>&1
+    rc=$?
+    sleep 1
+    left=0 dstate=0
+    for st in /proc/[0-9]*/status; do
+        grep -q '^Uid:[[:space:]]*1000[[:space:]]' "$st" 2>/dev/null || continue
+        left=$((left + 1))
+        grep -q '^State:[[:space:]]*D' "$st" && dstate=$((dstate + 1))
+    done
+    secs=$(awk '/^mpi-finalize / { sub(/.*secs=/, ""); if ($1 + 0 > m) m = $1 + 0 } END { printf "%.3f", m }' "$log")
+    maps=$(awk '/^mpi-finalize / { sub(/.*xpmem_mappings=/, ""); s += $1 } END { print s + 0 }' "$log")
+    nfin=$(grep -c '^mpi-finalize ' "$log")
+    why=
+    [ "$rc" = 0 ] || why="$why exit=$rc"
+    grep -q "^mpi-fin-data $n ok" "$log" || why="$why data"
+    [ "$nfin" = 2 ] || why="$why finalize-lines=$nfin"
+    [ "$left" = 0 ] || why="$why left=$left(D:$dstate)"
+    if [ "$expect" = 1 ]; then
+        [ "$maps" -gt 0 ] || why="$why xpmem-not-used"
+    else
+        [ "$maps" -eq 0 ] || why="$why xpmem-used-though-disabled($maps)"
+    fi
+    if [ -n "$why" ]; then
+        echo "---- $tag (env: $*; exit $rc):"; tail -n 40 "$log"
+        res "$tag" FAIL "buffers=$n secs=$secs maps=$maps left=$left dstate=$dstate why=[$why ]"
+    else
+        res "$tag" PASS "buffers=$n secs=$secs maps=$maps left=$left dstate=$dstate"
+    fi
+}
+if [ -s "$D/finalize" ]; then
+    read -r fin_n fin_cfgs < "$D/finalize"
+    for c in $fin_cfgs; do
+        while read -r name expect envs; do
+            # shellcheck disable=SC2086 # $envs is a list of VAR=value words
+            [ "$name" = "$c" ] && fin_run "$name" "$expect" "$fin_n" $envs
+        done < "$D/configs"
+    done
+fi
 
 echo "@@MPI-DONE $client failures=$fails"
 [ "$fails" = 0 ] || [ -e "$D/stub" ]

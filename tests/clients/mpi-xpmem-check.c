@@ -23,11 +23,24 @@
  *    so the caller can tell whether the single-copy path went through xpmem.
  *
  *   mpi-xpmem-check [-q]     -q: a quarter of the timed iterations
+ *   mpi-xpmem-check -f <n>   the finalize job instead (below)
+ *
+ * The finalize job: in each rank pair the first rank maps <n> distinct
+ * 16 KiB buffers FIN_STRIDE apart (each its own mapping, far enough apart
+ * that no attachment window of a client covers two), fills each with its
+ * own pattern and sends each once; its peer checks every one.  So the
+ * peer's MPI library attaches, and may cache, <n> distinct pieces of the
+ * first rank's memory.  Then every rank times its MPI_Finalize:
+ *      mpi-fin-data <n> ok|CORRUPT
+ *      mpi-finalize rank=<r> secs=<s> xpmem_mappings=<before finalize>
  *
  * Exit 0 if every check passed on every rank.
  */
+#define _GNU_SOURCE
 #include <mpi.h>
 #include <stdint.h>
+#include <sys/mman.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +48,9 @@
 #define NBUF		8
 #define BCAST_SIZE	(512u * 1024u)
 #define MAX_SIZE	(16u * 1024u * 1024u)
+#define FIN_SIZE	(16u * 1024u)
+#define FIN_STRIDE	(32ul << 20)
+#define FIN_BASE	(0x100000000000ul)	/* 16 TiB: far from heap/libs */
 
 static int rank, nproc;
 
@@ -212,9 +228,68 @@ static int xpmem_mappings(void)
 	return n;
 }
 
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static unsigned char *fin_buffer(long i)
+{
+	void *want = (void *)(FIN_BASE + (unsigned long)i * FIN_STRIDE);
+	void *p = mmap(want, FIN_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+	if (p == MAP_FAILED || p != want) {
+		fprintf(stderr, "rank %d: cannot map finalize buffer %ld at %p\n",
+			rank, i, want);
+		MPI_Abort(MPI_COMM_WORLD, 3);
+	}
+	return p;
+}
+
+static int finalize_job(long n)
+{
+	int peer = rank ^ 1, first = !(rank & 1), ok = 1, maps;
+	unsigned char *rbuf = xmalloc(FIN_SIZE);
+	double t0, t;
+
+	if (peer < nproc) {
+		for (long i = 0; i < n; i++) {
+			if (first) {
+				unsigned char *p = fin_buffer(i);
+
+				fill(p, FIN_SIZE, (int)(i & 0x3fff));
+				MPI_Send(p, (int)FIN_SIZE, MPI_BYTE, peer, 7, MPI_COMM_WORLD);
+			} else {
+				MPI_Recv(rbuf, (int)FIN_SIZE, MPI_BYTE, peer, 7, MPI_COMM_WORLD,
+					 MPI_STATUS_IGNORE);
+				ok &= check(rbuf, FIN_SIZE, (int)(i & 0x3fff));
+			}
+		}
+	}
+	free(rbuf);
+	ok = all_ok(ok);
+	if (rank == 0) {
+		printf("mpi-fin-data %ld %s\n", n, ok ? "ok" : "CORRUPT");
+		fflush(stdout);
+	}
+	maps = xpmem_mappings();
+	MPI_Barrier(MPI_COMM_WORLD);
+	t0 = now();
+	MPI_Finalize();
+	t = now() - t0;
+	printf("mpi-finalize rank=%d secs=%.3f xpmem_mappings=%d\n", rank, t, maps);
+	fflush(stdout);
+	return !ok;
+}
+
 int main(int argc, char **argv)
 {
 	int quick = 0, ok = 1, maps, sum, min;
+	long fin = 0;
 	unsigned char *a, *b;
 
 	MPI_Init(&argc, &argv);
@@ -223,10 +298,14 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "-q"))
 			quick = 1;
+		else if (!strcmp(argv[i], "-f") && i + 1 < argc)
+			fin = strtol(argv[++i], NULL, 0);
 	if (nproc < 2) {
 		fprintf(stderr, "mpi-xpmem-check: needs 2 ranks or more, got %d\n", nproc);
 		MPI_Abort(MPI_COMM_WORLD, 2);
 	}
+	if (fin > 0)
+		return finalize_job(fin);
 
 	a = xmalloc(MAX_SIZE);
 	b = xmalloc(MAX_SIZE);

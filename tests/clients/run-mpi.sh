@@ -13,9 +13,13 @@
 # must verify a ping-pong of 8 B .. 16 MiB, broadcasts from distinct
 # buffers and an allreduce, and show /dev/xpmem mappings in the ranks
 # exactly when xpmem is on: a client that falls back from xpmem fails.
-# Prints the ping-pong latency and bandwidth of every mechanism with its
-# ratio to the run without single copy (MPICH noxpmem, Open MPI none) of
-# the same boot; rows in <log-base>/<kernel>-<client>-results.txt.
+# Then the finalize job (MPI_FINALIZE_BUFFERS, default 10^4 distinct
+# buffers sent once each on 2 ranks, then MPI_Finalize timed; no process
+# may be left, in D state or otherwise) with xpmem and with the baseline.
+# Prints the ping-pong latency and bandwidth of every mechanism and the
+# finalize time, with the ratio to the run without single copy (MPICH
+# noxpmem, Open MPI none) of the same boot; rows in
+# <log-base>/<kernel>-<client>-results.txt.
 # XPMEM_CLIENT_LIB=<file> stages that file as the guest's libxpmem.so.0
 # instead of the build tree's; XPMEM_CLIENT_LIB=stub stages xpmem-stub.c
 # (every call fails) and inverts the test: it passes only if every xpmem
@@ -28,12 +32,13 @@ source "$here/lib.sh"
 
 lbase=
 while getopts l:h o; do
-    case $o in l) lbase=$OPTARG ;; *) sed -n '3,20p' "$0"; exit 2 ;; esac
+    case $o in l) lbase=$OPTARG ;; *) sed -n '3,24p' "$0"; exit 2 ;; esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 2 ] || { sed -n '3,20p' "$0"; exit 2; }
+[ $# -eq 2 ] || { sed -n '3,24p' "$0"; exit 2; }
 client=$1 k=$2
 case $client in mpich|openmpi) ;; *) die "unknown client '$client'" ;; esac
+base=none; [ "$client" = mpich ] && base=noxpmem   # the no-single-copy run
 [ "$k" = debug ] && { echo "$client on the debug kernel: SKIP (not run there)"; exit 77; }
 [ -n "$(kconf_line "$k")" ] || die "unknown kernel '$k' (tests/vm/kernels.conf)"
 
@@ -107,6 +112,10 @@ EOT
 esac
 echo "$client" > "$D/mpi/client"
 echo "${MPI_RANKS:-2 4}" > "$D/mpi/ranks"
+# The finalize job: MPI_FINALIZE_BUFFERS distinct buffers (0: none), with
+# xpmem and with the baseline.
+[ "${MPI_FINALIZE_BUFFERS:-10000}" -gt 0 ] &&
+    echo "${MPI_FINALIZE_BUFFERS:-10000} xpmem $base" > "$D/mpi/finalize"
 LD_LIBRARY_PATH="$xplib" "$prefix/bin/mpicc" -O2 -Wall -std=gnu99 -o "$D/mpi/mpi-xpmem-check" \
     "$here/mpi-xpmem-check.c" -Wl,-rpath-link,"$xplib" ||
     die "cannot build mpi-xpmem-check with $prefix/bin/mpicc"
@@ -138,11 +147,10 @@ txt=$(mktemp); tr -d '\r' < "$clog" > "$txt"
 kver=$(sed -n 's/.*@@XPMEM-INIT kernel \([^ ]*\).*/\1/p' "$txt" | head -n 1)
 ver=$(sed -n 's/^upstream_version=//p' "$prefix/build-info.txt")
 rows="$lbase/$k-$client-results.txt"
-base=none; [ "$client" = mpich ] && base=noxpmem
 echo
 echo "== $client $ver results: kernel $k (${kver:-?}) =="
 fails=0 n=0 caught=0
-declare -A lat bw
+declare -A lat bw fsecs fmaps
 declare -a cfgs=() nps=() sizes=()
 add_uniq() { local -n arr=$1; local x; for x in "${arr[@]}"; do [ "$x" = "$2" ] && return; done; arr+=("$2"); }
 kv() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$2"; }
@@ -170,6 +178,8 @@ while IFS= read -r line; do
     run) printf '  %-8s %-8s %-5s %-5s %s\n' "$client" "$cfg" "$np" "$st" "$det" ;;
     pp) add_uniq cfgs "$cfg"; add_uniq nps "$np"; add_uniq sizes "$size"
         lat[$cfg/$np/$size]=$(kv lat_us "$det"); bw[$cfg/$np/$size]=$(kv bw_MiBps "$det") ;;
+    finalize) fsecs[$cfg]=$(kv secs "$det"); fmaps[$cfg]=$(kv maps "$det")
+        printf '  %-8s %-8s %-5s %-5s finalize %s\n' "$client" "$cfg" "$np" "$st" "$det" ;;
     esac
 done < <(sed -n 's/^@@MPI-RESULT //p' "$txt")
 {
@@ -189,6 +199,19 @@ for np in "${nps[@]}"; do
         done
     done
 done
+if [ ${#fsecs[@]} -gt 0 ]; then
+    echo "  finalize after ${MPI_FINALIZE_BUFFERS:-10000} distinct buffers (2 ranks; the slower rank's MPI_Finalize)"
+    {
+        echo
+        echo "| client | mechanism | buffers | /dev/xpmem mappings before finalize | finalize (s) | ratio to $base |"
+        echo "|---|---|---|---|---|---|"
+    } >> "$rows"
+    for cfg in "${!fsecs[@]}"; do
+        r=$(awk -v a="${fsecs[$cfg]}" -v z="${fsecs[$base]:-}" 'BEGIN { if (z == "" || z + 0 <= 0) print "-"; else printf "%.2f", a / z }')
+        printf '  %-8s mappings %6s  finalize %8s s  ratio %s\n' "$cfg" "${fmaps[$cfg]}" "${fsecs[$cfg]}" "$r"
+        echo "| $client $ver | $cfg | ${MPI_FINALIZE_BUFFERS:-10000} | ${fmaps[$cfg]} | ${fsecs[$cfg]} | $r |" >> "$rows"
+    done
+fi
 [ "$n" -gt 0 ] || { echo "  no MPI results in the console log"; fails=$((fails + 1)); }
 if [ "$stub" = 1 ]; then
     echo "  stub libxpmem: $caught xpmem runs failed for not using xpmem"
