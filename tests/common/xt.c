@@ -1018,12 +1018,34 @@ void xt_owner_start(struct xt_owner *o)
 	}
 }
 
+void xt_owner_last_step(struct xt_owner *o, uint64_t step)
+{
+	xt_send_u64(o->fd, step);
+	xt_wait_ok(o->pid);
+}
+
 void xt_owner_stop(struct xt_owner *o)
 {
-	xt_send_u64(o->fd, XT_OWNER_EXIT_STEP);
-	xt_wait_ok(o->pid);
+	xt_owner_last_step(o, XT_OWNER_EXIT_STEP);
 	close(o->fd);
 	o->fd = -1;
+}
+
+void xt_owner_run(struct xt_owner *o, void (*fn)(struct xt_owner *o))
+{
+	if (xt_owner_fork(o) == 0) {
+		fn(o);
+		exit(XT_EXIT_PASS);
+	}
+}
+
+char *xt_owner_attach_read(const char *file, int line, struct xt_owner *o,
+			   int flags)
+{
+	char *p = xt_get_attach(o->segid, flags, o->len, NULL);
+
+	xt_assert_pattern(file, line, p, o->len, o->seed, 0);
+	return p;
 }
 
 void xt_owner_require_thp(struct xt_owner *o)
@@ -1080,6 +1102,11 @@ void *xt_get_attach(xpmem_segid_t segid, int flags, size_t len,
 	if (apid)
 		*apid = a;
 	return xt_attach(a, 0, len, NULL);
+}
+
+void *xt_recv_attach(int fd, int flags, size_t len, xpmem_apid_t *apid)
+{
+	return xt_get_attach(xt_recv_u64(fd), flags, len, apid);
 }
 
 void xt_assert_hole(const char *file, int line, const void *p, size_t len,

@@ -436,6 +436,22 @@ void xt_owner_start(struct xt_owner *o);
 /* Let an owner of xt_owner_start exit, and wait for it (it must exit 0). */
 void xt_owner_stop(struct xt_owner *o);
 /*
+ * An owner with steps of its own: fork it (xt_owner_fork); once it has
+ * sent the segid it runs fn(o), then exits 0. Returns in the test only.
+ */
+void xt_owner_run(struct xt_owner *o, void (*fn)(struct xt_owner *o));
+/* Send the owner its last step, step, and wait for it (it must exit 0). */
+void xt_owner_last_step(struct xt_owner *o, uint64_t step);
+/*
+ * The attacher's usual start: get the owner's segment (o->segid) with
+ * flags, attach all of its o->len bytes and read them: they must hold
+ * the owner's pattern (o->seed). Returns the attachment.
+ */
+#define XT_OWNER_ATTACH_READ(o, flags)                                      \
+	xt_owner_attach_read(__FILE__, __LINE__, (o), (flags))
+char *xt_owner_attach_read(const char *file, int line, struct xt_owner *o,
+			   int flags);
+/*
  * With thp: skip unless the owner's memory is all THP (xt_require_thp),
  * the owner being killed first.
  */
@@ -467,6 +483,12 @@ void xt_cow_witness_check(struct xt_cow_witness *w);
 /* xt_get(segid, flags), then xt_attach of [0, len) anywhere; *apid if asked. */
 void *xt_get_attach(xpmem_segid_t segid, int flags, size_t len,
 		    xpmem_apid_t *apid);
+/*
+ * For an owner that makes its segments itself: receive a segid from fd,
+ * then xt_get_attach it. Several segments: one call each, in the order
+ * the owner sent them.
+ */
+void *xt_recv_attach(int fd, int flags, size_t len, xpmem_apid_t *apid);
 
 /*
  * A hole: a read of the first word of every page of [p, p + len) must
