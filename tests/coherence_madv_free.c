@@ -25,41 +25,40 @@ static void check_old_or_zero(const char *who, char *p, size_t n, size_t ps,
 	xt_info("%s: %zu of %zu pages read as zero", who, zero, n);
 }
 
+static void owner(struct xt_owner *o)
+{
+	size_t ps = XT_PS;
+	char *buf = o->buf;
+	int r;
+
+	xt_expect_u64(o->fd, 1);
+	XT_OK(madvise(buf, o->len, MADV_FREE));
+	xt_step(o->fd, 2);
+	/* now really free them (lazy-free pages are just dropped) */
+	r = madvise(buf, o->len, MADV_PAGEOUT);
+	xt_info("MADV_PAGEOUT: %d", r);
+	check_old_or_zero("owner", buf, o->len / ps, ps, 70);
+	xt_step(o->fd, 4);
+	xt_fill(buf, o->len, 71, 0);
+	xt_step(o->fd, 6);
+}
+
 int main(void)
 {
 	size_t ps = XT_PS, n = 64, len = n * ps;
 	struct xt_owner o = { .len = len, .seed = 70, .mode = 0600,
 			      .nohugepage = 1 };
-	int fd;
-	pid_t pid;
+	char *p;
 
-	pid = xt_owner_fork(&o);
-	fd = o.fd;
-	if (pid == 0) {
-		char *buf = o.buf;
-		xt_expect_u64(fd, 1);
-		XT_OK(madvise(buf, len, MADV_FREE));
-		xt_step(fd, 2);
-		/* now really free them (lazy-free pages are just dropped) */
-		int r = madvise(buf, len, MADV_PAGEOUT);
-		xt_info("MADV_PAGEOUT: %d", r);
-		check_old_or_zero("owner", buf, n, ps, 70);
-		xt_step(fd, 4);
-		xt_fill(buf, len, 71, 0);
-		xt_step(fd, 6);
-		return 0;
-	}
-	char *p = xt_get_attach(o.segid, XPMEM_RDONLY, len, NULL);
-
-	XT_ASSERT_PATTERN(p, len, 70, 0);
-	xt_step(fd, 1);
+	xt_owner_run(&o, owner);
+	p = XT_OWNER_ATTACH_READ(&o, XPMEM_RDONLY);
+	xt_step(o.fd, 1);
 	check_old_or_zero("attacher after MADV_FREE", p, n, ps, 70);
-	xt_step(fd, 3);
+	xt_step(o.fd, 3);
 	check_old_or_zero("attacher after MADV_PAGEOUT", p, n, ps, 70);
-	xt_step(fd, 5);
+	xt_step(o.fd, 5);
 	XT_ASSERT_PATTERN(p, len, 71, 0);
 	xt_detach(p);
-	xt_send_u64(fd, 7);
-	xt_wait_ok(pid);
+	xt_owner_last_step(&o, 7);
 	return 0;
 }

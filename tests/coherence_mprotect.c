@@ -7,37 +7,37 @@
  */
 #include "xt.h"
 
+static void owner(struct xt_owner *o)
+{
+	size_t ps = XT_PS;
+	char *buf = o->buf;
+
+	xt_expect_u64(o->fd, 1);
+	XT_OK(mprotect(buf + 4 * ps, 8 * ps, PROT_NONE));
+	xt_step(o->fd, 2);
+	XT_OK(mprotect(buf + 4 * ps, 8 * ps, PROT_READ));
+	xt_step(o->fd, 4);
+	XT_ASSERT_PATTERN(buf, o->len, 65, 0);
+	XT_OK(mprotect(buf + 4 * ps, 8 * ps, PROT_READ | PROT_WRITE));
+	xt_step(o->fd, 6);
+	XT_ASSERT_PATTERN(buf, o->len, 66, 0);
+}
+
 int main(void)
 {
 	size_t ps = XT_PS, n = 16, len = n * ps;
 	struct xt_owner o = { .len = len, .seed = 65, .mode = 0600 };
-	int fd;
-	pid_t pid;
 	uint64_t v;
 	size_t i;
+	char *p;
 
-	pid = xt_owner_fork(&o);
-	fd = o.fd;
-	if (pid == 0) {
-		char *buf = o.buf;
-		xt_expect_u64(fd, 1);
-		XT_OK(mprotect(buf + 4 * ps, 8 * ps, PROT_NONE));
-		xt_step(fd, 2);
-		XT_OK(mprotect(buf + 4 * ps, 8 * ps, PROT_READ));
-		xt_step(fd, 4);
-		XT_ASSERT_PATTERN(buf, len, 65, 0);
-		XT_OK(mprotect(buf + 4 * ps, 8 * ps, PROT_READ | PROT_WRITE));
-		xt_step(fd, 6);
-		XT_ASSERT_PATTERN(buf, len, 66, 0);
-		return 0;
-	}
-	char *p = xt_get_attach(o.segid, XPMEM_RDWR, len, NULL);
-
+	xt_owner_run(&o, owner);
+	p = xt_get_attach(o.segid, XPMEM_RDWR, len, NULL);
 	/* fault everything in writable */
 	for (i = 0; i < len; i += ps)
 		*(volatile uint64_t *)(p + i) = xt_pat(65, i);
 	XT_ASSERT_PATTERN(p, len, 65, 0);
-	xt_step(fd, 1);
+	xt_step(o.fd, 1);
 	for (i = 0; i < n; i++) {
 		int sig = xt_probe_read(p + i * ps + 8, &v);
 		if (i >= 4 && i < 12) {
@@ -51,15 +51,14 @@ int main(void)
 			XT_ASSERT_EQ(v, xt_pat(65, i * ps + 8));
 		}
 	}
-	xt_step(fd, 3);
+	xt_step(o.fd, 3);
 	XT_ASSERT_PATTERN(p, len, 65, 0);
 	for (i = 4; i < 12; i++)
 		XT_EXPECT_SIG(xt_probe_write(p + i * ps + 16, 1), SIGSEGV);
 	XT_ASSERT_EQ(xt_probe_write(p + 2 * ps, xt_pat(65, 2 * ps)), 0);
-	xt_step(fd, 5);
+	xt_step(o.fd, 5);
 	xt_fill(p, len, 66, 0);
-	xt_send_u64(fd, 7);
-	xt_wait_ok(pid);
+	xt_owner_last_step(&o, 7);
 	xt_detach(p);
 	return 0;
 }

@@ -9,49 +9,48 @@
 
 #include <fcntl.h>
 
+static void owner(struct xt_owner *o)
+{
+	size_t ps = XT_PS;
+	char *buf = o->buf, tmp[64];
+	int f;
+
+	xt_expect_u64(o->fd, 1);
+	XT_OK(munmap(buf + 8 * ps, 8 * ps));
+	xt_step(o->fd, 2);
+	char *m = mmap(buf + 8 * ps, 8 * ps, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	XT_ASSERT(m == buf + 8 * ps);
+	xt_fill(m, 8 * ps, 61, 8 * ps);
+	xt_step(o->fd, 4);
+	/* replace the first half by a file mapping, over live pages */
+	f = open("/tmp", O_TMPFILE | O_RDWR, 0600);
+	XT_ASSERT(f >= 0);
+	XT_OK(ftruncate(f, 16 * ps));
+	char *fm = mmap(buf, 16 * ps, PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_FIXED, f, 0);
+	XT_ASSERT(fm == buf);
+	xt_fill(fm, 16 * ps, 62, 0);
+	xt_step(o->fd, 6);
+	/* the attacher's writes went to the file */
+	XT_ASSERT_EQ(pread(f, tmp, 8, 3 * ps), 8);
+	XT_ASSERT_EQ(*(uint64_t *)tmp, 0x6363);
+	/* unmap everything */
+	XT_OK(munmap(buf, o->len));
+	xt_step(o->fd, 8);
+}
+
 int main(void)
 {
 	size_t ps = XT_PS, n = 32, len = n * ps;
 	struct xt_owner o = { .len = len, .seed = 60, .mode = 0600 };
-	int fd;
-	pid_t pid;
 	uint64_t v;
 	size_t i;
+	char *p;
 
-	pid = xt_owner_fork(&o);
-	fd = o.fd;
-	if (pid == 0) {
-		char *buf = o.buf;
-		xt_expect_u64(fd, 1);
-		XT_OK(munmap(buf + 8 * ps, 8 * ps));
-		xt_step(fd, 2);
-		char *m = mmap(buf + 8 * ps, 8 * ps, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-		XT_ASSERT(m == buf + 8 * ps);
-		xt_fill(m, 8 * ps, 61, 8 * ps);
-		xt_step(fd, 4);
-		/* replace the first half by a file mapping, over live pages */
-		int f = open("/tmp", O_TMPFILE | O_RDWR, 0600);
-		XT_ASSERT(f >= 0);
-		XT_OK(ftruncate(f, 16 * ps));
-		char *fm = mmap(buf, 16 * ps, PROT_READ | PROT_WRITE,
-				MAP_SHARED | MAP_FIXED, f, 0);
-		XT_ASSERT(fm == buf);
-		xt_fill(fm, 16 * ps, 62, 0);
-		xt_step(fd, 6);
-		/* the attacher's writes went to the file */
-		char tmp[64];
-		XT_ASSERT_EQ(pread(f, tmp, 8, 3 * ps), 8);
-		XT_ASSERT_EQ(*(uint64_t *)tmp, 0x6363);
-		/* unmap everything */
-		XT_OK(munmap(buf, len));
-		xt_step(fd, 8);
-		return 0;
-	}
-	char *p = xt_get_attach(o.segid, XPMEM_RDWR, len, NULL);
-
-	XT_ASSERT_PATTERN(p, len, 60, 0);
-	xt_step(fd, 1);
+	xt_owner_run(&o, owner);
+	p = XT_OWNER_ATTACH_READ(&o, XPMEM_RDWR);
+	xt_step(o.fd, 1);
 	for (i = 0; i < n; i++) {
 		int sig = xt_probe_read(p + i * ps, &v);
 		if (i >= 8 && i < 16) {
@@ -64,18 +63,17 @@ int main(void)
 			XT_ASSERT_EQ(v, xt_pat(60, i * ps));
 		}
 	}
-	xt_step(fd, 3);
+	xt_step(o.fd, 3);
 	XT_ASSERT_PATTERN(p, 8 * ps, 60, 0);
 	XT_ASSERT_PATTERN(p + 8 * ps, 8 * ps, 61, 8 * ps);
 	XT_ASSERT_PATTERN(p + 16 * ps, 16 * ps, 60, 16 * ps);
-	xt_step(fd, 5);
+	xt_step(o.fd, 5);
 	XT_ASSERT_PATTERN(p, 16 * ps, 62, 0);
 	XT_ASSERT_PATTERN(p + 16 * ps, 16 * ps, 60, 16 * ps);
 	*(volatile uint64_t *)(p + 3 * ps) = 0x6363;
-	xt_step(fd, 7);
+	xt_step(o.fd, 7);
 	XT_ASSERT_HOLE(p, len, "after the owner unmapped everything");
 	xt_detach(p);
-	xt_send_u64(fd, 9);
-	xt_wait_ok(pid);
+	xt_owner_last_step(&o, 9);
 	return 0;
 }
