@@ -6,33 +6,30 @@
  */
 #include "xt.h"
 
+static void owner(struct xt_owner *o)
+{
+	char *buf = o->buf;
+
+	xt_expect_u64(o->fd, 1);
+	xt_fill(buf, o->len, 16, 0);
+	xt_step(o->fd, 2);
+	*(volatile uint64_t *)(buf + 5 * XT_PS) = 0x0123456789abcdefULL;
+	xt_step(o->fd, 4);
+}
+
 int main(void)
 {
 	size_t ps = XT_PS, len = 1 * XT_MiB;
 	struct xt_owner o = { .len = len, .seed = 15, .mode = 0600 };
-	int fd;
-	pid_t pid;
+	char *p;
 
-	pid = xt_owner_fork(&o);
-	fd = o.fd;
-	if (pid == 0) {
-		char *buf = o.buf;
-		xt_expect_u64(fd, 1);
-		xt_fill(buf, len, 16, 0);
-		xt_step(fd, 2);
-		*(volatile uint64_t *)(buf + 5 * ps) = 0x0123456789abcdefULL;
-		xt_step(fd, 4);
-		return 0;
-	}
-	char *p = xt_get_attach(o.segid, XPMEM_RDONLY, len, NULL);
-
-	XT_ASSERT_PATTERN(p, len, 15, 0);
-	xt_step(fd, 1);
+	xt_owner_run(&o, owner);
+	p = XT_OWNER_ATTACH_READ(&o, XPMEM_RDONLY);
+	xt_step(o.fd, 1);
 	XT_ASSERT_PATTERN(p, len, 16, 0);
-	xt_step(fd, 3);
+	xt_step(o.fd, 3);
 	XT_ASSERT_EQ(*(volatile uint64_t *)(p + 5 * ps), 0x0123456789abcdefULL);
 	xt_detach(p);
-	xt_send_u64(fd, 5);
-	xt_wait_ok(pid);
+	xt_owner_last_step(&o, 5);
 	return 0;
 }
