@@ -8,37 +8,39 @@
  */
 #include "xt.h"
 
+#define NPAGES 24
+
+static void owner(struct xt_owner *o)
+{
+	size_t ps = XT_PS;
+	char *buf = xt_map_anon(NPAGES * ps), *m;
+
+	xt_fill(buf, NPAGES * ps, 22, 0);
+	/* gaps: pages 8..15 and the last two pages */
+	XT_OK(munmap(buf + 8 * ps, 8 * ps));
+	XT_OK(munmap(buf + 22 * ps, 2 * ps));
+	xt_send_u64(o->fd, xt_make(buf, NPAGES * ps, 0600));
+	xt_expect_u64(o->fd, 1);
+	XT_ASSERT_PATTERN(buf, 8 * ps, 23, 0);
+	/* fill part of the gap */
+	m = mmap(buf + 10 * ps, 2 * ps, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	XT_ASSERT(m == buf + 10 * ps);
+	xt_fill(m, 2 * ps, 24, 10 * ps);
+	xt_step(o->fd, 2);
+}
+
 int main(void)
 {
-	size_t ps = XT_PS, n = 24, len = n * ps;
+	size_t ps = XT_PS, n = NPAGES, len = n * ps;
 	struct xt_owner o = { 0 };	/* makes its segment itself */
-	int fd;
-	pid_t pid;
+	xpmem_apid_t a;
 	size_t i;
 	uint64_t v;
+	char *p;
 
-	pid = xt_owner_fork(&o);
-	fd = o.fd;
-	if (pid == 0) {
-		char *buf = xt_map_anon(len);
-		xt_fill(buf, len, 22, 0);
-		/* gaps: pages 8..15 and the last two pages */
-		XT_OK(munmap(buf + 8 * ps, 8 * ps));
-		XT_OK(munmap(buf + 22 * ps, 2 * ps));
-		xt_send_u64(fd, xt_make(buf, len, 0600));
-		xt_expect_u64(fd, 1);
-		XT_ASSERT_PATTERN(buf, 8 * ps, 23, 0);
-		/* fill part of the gap */
-		char *m = mmap(buf + 10 * ps, 2 * ps, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-		XT_ASSERT(m == buf + 10 * ps);
-		xt_fill(m, 2 * ps, 24, 10 * ps);
-		xt_step(fd, 2);
-		return 0;
-	}
-	xpmem_apid_t a = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
-	char *p = xt_attach(a, 0, len, NULL);
-
+	xt_owner_run(&o, owner);
+	p = xt_recv_attach(o.fd, XPMEM_RDWR, len, &a);
 	/* the gap first, then its neighbours, then the gap again */
 	XT_EXPECT_SIG(xt_probe_read(p + 8 * ps, &v), SIGBUS);
 	XT_EXPECT_SIG(xt_probe_write(p + 15 * ps, 5), SIGBUS);
@@ -62,7 +64,7 @@ int main(void)
 	/* a window entirely inside the gap attaches, but faults */
 	char *g = xt_attach(a, 9 * ps, 4 * ps, NULL);
 	XT_EXPECT_SIG(xt_probe_read(g + ps, &v), SIGBUS);
-	xt_step(fd, 1);
+	xt_step(o.fd, 1);
 	/* pages 10, 11 exist now; 8, 9, 12.. still do not */
 	XT_ASSERT_PATTERN(p + 10 * ps, 2 * ps, 24, 10 * ps);
 	XT_ASSERT_PATTERN(g + ps, 2 * ps, 24, 10 * ps);
@@ -70,7 +72,6 @@ int main(void)
 	XT_EXPECT_SIG(xt_probe_read(g + 3 * ps, &v), SIGBUS);
 	xt_detach(g);
 	xt_detach(p);
-	xt_send_u64(fd, 3);
-	xt_wait_ok(pid);
+	xt_owner_last_step(&o, 3);
 	return 0;
 }

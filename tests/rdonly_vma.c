@@ -7,35 +7,33 @@
  */
 #include "xt.h"
 
+#define LEN (16 * XT_PS)
+
+static void owner(struct xt_owner *o)
+{
+	char *z = mmap(NULL, LEN, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *f = xt_map_anon(LEN);
+
+	XT_ASSERT(z != MAP_FAILED);
+	xt_fill(f, LEN, 131, 0);
+	XT_OK(mprotect(f, LEN, PROT_READ));
+	xt_send_u64(o->fd, xt_make(z, LEN, 0600));
+	xt_send_u64(o->fd, xt_make(f, LEN, 0600));
+	xt_expect_u64(o->fd, 1);
+	XT_ASSERT_ZERO(z, LEN);
+	XT_ASSERT_PATTERN(f, LEN, 131, 0);
+}
+
 int main(void)
 {
-	size_t ps = XT_PS, len = 16 * ps;
+	size_t ps = XT_PS, len = LEN;
 	struct xt_owner o = { 0 };	/* makes two segments itself */
-	int fd;
-	pid_t pid;
 	size_t i;
+	char *z, *f;
 
-	pid = xt_owner_fork(&o);
-	fd = o.fd;
-	if (pid == 0) {
-		char *z = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
-			       -1, 0);
-		char *f = xt_map_anon(len);
-		XT_ASSERT(z != MAP_FAILED);
-		xt_fill(f, len, 131, 0);
-		XT_OK(mprotect(f, len, PROT_READ));
-		xt_send_u64(fd, xt_make(z, len, 0600));
-		xt_send_u64(fd, xt_make(f, len, 0600));
-		xt_expect_u64(fd, 1);
-		XT_ASSERT_ZERO(z, len);
-		XT_ASSERT_PATTERN(f, len, 131, 0);
-		return 0;
-	}
-	xpmem_apid_t az = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
-	xpmem_apid_t af = xt_get(xt_recv_u64(fd), XPMEM_RDWR);
-	char *z = xt_attach(az, 0, len, NULL);
-	char *f = xt_attach(af, 0, len, NULL);
-
+	xt_owner_run(&o, owner);
+	z = xt_recv_attach(o.fd, XPMEM_RDWR, len, NULL);
+	f = xt_recv_attach(o.fd, XPMEM_RDWR, len, NULL);
 	XT_EXPECT_SIG(xt_probe_write(z + 5 * ps, 1), SIGSEGV);
 	XT_EXPECT_SIG(xt_probe_write(f + 5 * ps, 1), SIGSEGV);
 	XT_ASSERT_ZERO(z, len);
@@ -48,7 +46,6 @@ int main(void)
 	XT_ASSERT_PATTERN(f, len, 131, 0);
 	xt_detach(z);
 	xt_detach(f);
-	xt_send_u64(fd, 1);
-	xt_wait_ok(pid);
+	xt_owner_last_step(&o, 1);
 	return 0;
 }
