@@ -107,6 +107,7 @@ int xpmem_mmap(struct file *file, struct vm_area_struct *vma)
 	struct xpmem_att *att = READ_ONCE(ctx->pending);
 	int ret;
 
+	lockdep_assert_held_write(&vma->vm_mm->mmap_lock);
 	/* Only the ATTACH thread can see its own pending_task. */
 	if (!att || READ_ONCE(ctx->pending_task) != current ||
 	    vma->vm_mm != ctx->mm)

@@ -215,6 +215,7 @@ static int xpmem_fault_range(struct xpmem_att *att, unsigned long seq,
 	unsigned long vlo, vhi;
 	int err;
 
+	xpmem_assert_mmap_locked(owner);
 	ovma = vma_lookup(owner, xpmem_src(att, run->idx));
 	if (!ovma)
 		return -EFAULT;
@@ -556,10 +557,13 @@ static bool xpmem_pfn_is_huge(unsigned long hpfn, unsigned long off,
 static vm_fault_t xpmem_insert_pmd(struct vm_fault *vmf, unsigned long pfn0,
 				   bool wr)
 {
+	struct xpmem_att *att = vmf->vma->vm_private_data;
 	struct page *page = pfn_to_page(pfn0);
 	pmd_t pmd = pmdp_get_lockless(vmf->pmd);
 	vm_fault_t ret;
 
+	lockdep_assert_held_write(&att->pt_sem);
+	lockdep_assert_held(&att->lock);
 	if (!pmd_none(pmd))
 		return pmd_leaf(pmd) ? VM_FAULT_NOPAGE : VM_FAULT_FALLBACK;
 	/* As in xpmem_fill_pte(): our writes do not dirty the owner's. */
@@ -567,7 +571,6 @@ static vm_fault_t xpmem_insert_pmd(struct vm_fault *vmf, unsigned long pfn0,
 		xpmem_page_mark_dirty(page);
 	ret = xpmem_insert_pfn_pmd(vmf, pfn0, wr);
 	if (ret == VM_FAULT_NOPAGE) {
-		struct xpmem_att *att = vmf->vma->vm_private_data;
 		struct xpmem_seg *seg = att->permit->seg;
 
 		atomic_long_inc(&xpmem_nr_pmd_maps);
