@@ -15,7 +15,7 @@
 #include <pthread.h>
 
 #define NTHREADS 3
-#define SECONDS 20
+#define SECONDS 10
 #define LEN (64 * 4096UL)
 
 static volatile int dev_fd = -1;
