@@ -2,8 +2,8 @@
 # shellcheck shell=bash
 # Common helpers of the client tests (tests/clients), sourced, not executed.
 #
-# Reuses the test bed's helpers (tests/vm/lib.sh: log, die, xpmem_cache,
-# xpmem_mirror) and adds:
+# Reuses the test bed's helpers (tests/vm/lib.sh: log, die, xpmem_mirror;
+# through it tests/lib/xpmem-sh.sh: usage, xpmem_cache, kconf_line) and adds:
 #   clients_dir              cache of built clients: $XPMEM_CACHE/clients
 #   xpmem_build_dir          the CMake build tree holding libxpmem.so.0
 #   xpmem_ensure_lib         build libxpmem in that tree if it is missing
@@ -143,7 +143,8 @@ time_it() {
     return $rc
 }
 
-client_usage() { awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; }
+# The script's leading comment (usage of tests/lib/xpmem-sh.sh).
+client_usage() { usage; }
 
 client_args() {
     local o OPTIND=1

@@ -5,14 +5,12 @@
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck disable=SC2034 # for the scripts that source this file
 SRC_DIR=$(cd "$VM_DIR/../.." && pwd)
+# say, fail, skip, usage, xpmem_cache, kconf, kconf_line, kconf_names
+# shellcheck source=../lib/xpmem-sh.sh
+source "$VM_DIR/../lib/xpmem-sh.sh"
 
 log()  { printf '[vm %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die()  { log "ERROR: $*"; exit 1; }
-
-# Cache root, outside the source tree.
-xpmem_cache() {
-    printf '%s\n' "${XPMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xpmem}"
-}
 
 # Print the Debian archive URI to use.  $XPMEM_MIRROR wins; otherwise the
 # first "deb" source of the host's apt configuration (one-line *.list and
@@ -63,11 +61,6 @@ xpmem_mirror() {
     [ -n "$uri" ] || { log "no Debian archive in apt sources; set XPMEM_MIRROR"; return 1; }
     printf '%s\n' "${uri%/}"
 }
-
-# kernels.conf access.  Fields: name suite headers image_pref extra
-kconf() { grep -v '^[[:space:]]*\(#\|$\)' "$VM_DIR/kernels.conf"; }
-kconf_line() { kconf | awk -v n="$1" '$1 == n'; }
-kconf_names() { kconf | awk '{print $1}'; }
 
 # Path of a root for a suite, and whether it is complete.
 root_dir() { printf '%s/roots/%s\n' "$(xpmem_cache)" "$1"; }
