@@ -27,10 +27,10 @@ source "$here/lib.sh"
 
 lbase=
 while getopts l:h o; do
-    case $o in l) lbase=$OPTARG ;; *) sed -n '3,24p' "$0"; exit 2 ;; esac
+    case $o in l) lbase=$OPTARG ;; *) usage; exit 2 ;; esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 1 ] || { sed -n '3,24p' "$0"; exit 2; }
+[ $# -eq 1 ] || { usage; exit 2; }
 k=$1
 case $k in
 debug) echo "clients on the debug kernel: SKIP (not run there)"; exit 77 ;;

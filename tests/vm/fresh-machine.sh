@@ -159,7 +159,7 @@ while getopts "l:kh" o; do
     case $o in
     l) logdir=$OPTARG ;;
     k) keep=1 ;;
-    *) sed -n '3,40p' "$0"; exit 2 ;;
+    *) usage; exit 2 ;;
     esac
 done
 skip() { log "SKIP: $*"; exit 77; }

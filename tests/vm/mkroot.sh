@@ -21,7 +21,7 @@ for a in "$@"; do
     case $a in
     --force) force=1 ;;
     --all) mapfile -t -O "${#names[@]}" names < <(kconf | awk '$2 != "-" {print $1}') ;;
-    -h|--help) sed -n '3,15p' "$0"; exit 0 ;;
+    -h|--help) usage; exit 0 ;;
     *) names+=("$a") ;;
     esac
 done
