@@ -41,7 +41,7 @@ src=$(mktemp -d "${TMPDIR:-/tmp}/xpmem-src.XXXXXX")
 if [ "${XPMEM_WORKTREE:-0}" = 1 ]; then say "source package from the working tree (XPMEM_WORKTREE=1)"
 else say "source package from the committed tree"; fi
 "$top/packaging/make-debs.sh" "$src" -- -S -d > "$src.log" 2>&1 ||
-	{ tail -n 30 "$src.log"; rm -rf "$src"; fail "make-debs.sh -S"; }
+    { tail -n 30 "$src.log"; rm -rf "$src"; fail "make-debs.sh -S"; }
 dsc=$(find "$src" -maxdepth 1 -name 'xpmem_*.dsc' -print -quit)
 
 overlay_root "$root"
@@ -56,15 +56,15 @@ say "root $root ($codename): apt-get build-dep, dpkg-buildpackage $bopt"
 in_root "${APT[@]}" update > "$log" 2>&1 || { tail -n 20 "$log"; fail "apt-get update"; }
 in_root "${APT[@]}" install dpkg-dev >> "$log" 2>&1 || { tail -n 20 "$log"; fail "install dpkg-dev"; }
 in_root sh -ec "cd /build && dpkg-source -x $(basename "$dsc") xpmem" >> "$log" 2>&1 ||
-	{ tail -n 20 "$log"; fail "dpkg-source -x"; }
+    { tail -n 20 "$log"; fail "dpkg-source -x"; }
 # Version for this suite: 3.0.0-1 -> 3.0.0-1~<codename>1.
 in_root sed -i "1s/(\([^)]*\))/(\1~${codename}1)/;1s/) [a-z-]*;/) $codename;/" /build/xpmem/debian/changelog
 in_root sh -ec 'cd /build/xpmem && head -n1 debian/changelog'
 in_root "${APT[@]}" build-dep ./build/xpmem >> "$log" 2>&1 ||
-	in_root sh -ec "cd /build/xpmem && ${APT[*]} build-dep ." >> "$log" 2>&1 ||
-	{ tail -n 30 "$log"; fail "apt-get build-dep"; }
+    in_root sh -ec "cd /build/xpmem && ${APT[*]} build-dep ." >> "$log" 2>&1 ||
+    { tail -n 30 "$log"; fail "apt-get build-dep"; }
 in_root sh -ec "cd /build/xpmem && nice dpkg-buildpackage -us -uc $bopt -j2" >> "$log" 2>&1 ||
-	{ tail -n 60 "$log"; fail "dpkg-buildpackage in the root (log above)"; }
+    { tail -n 60 "$log"; fail "dpkg-buildpackage in the root (log above)"; }
 grep -E "tests passed|tests failed" "$log" | sed 's/^/  | /' || true
 cp "$MNT"/build/*.deb "$outdir/"
 cp "$MNT"/build/*.changes "$MNT"/build/*.buildinfo "$outdir/" 2>/dev/null || true

@@ -39,25 +39,25 @@ trap 'rm -rf "$work"' EXIT INT TERM
 
 cd "$top"
 if [ "${XPMEM_WORKTREE:-0}" = 1 ]; then
-	# The files as they are on disk (for testing uncommitted changes).
-	mkdir -p "$work/xpmem-$version"
-	# shellcheck disable=SC2016 # $f is the loop variable of the inner sh
-	git ls-files -z -c -o --exclude-standard | xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
-		tar --null -T - -cf - | tar -C "$work/xpmem-$version" -xf -
-	tar -C "$work" --sort=name --owner=0 --group=0 --numeric-owner \
-		-czf "$work/xpmem_$version.orig.tar.gz" "xpmem-$version"
-	commit="$(git rev-parse --short HEAD)+worktree"
+    # The files as they are on disk (for testing uncommitted changes).
+    mkdir -p "$work/xpmem-$version"
+    # shellcheck disable=SC2016 # $f is the loop variable of the inner sh
+    git ls-files -z -c -o --exclude-standard | xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
+        tar --null -T - -cf - | tar -C "$work/xpmem-$version" -xf -
+    tar -C "$work" --sort=name --owner=0 --group=0 --numeric-owner \
+        -czf "$work/xpmem_$version.orig.tar.gz" "xpmem-$version"
+    commit="$(git rev-parse --short HEAD)+worktree"
 else
-	git archive --format=tar --prefix="xpmem-$version/" "$ref" |
-		gzip -n9 > "$work/xpmem_$version.orig.tar.gz"
-	tar -C "$work" -xzf "$work/xpmem_$version.orig.tar.gz"
-	commit=$(git rev-parse --short "$ref")
+    git archive --format=tar --prefix="xpmem-$version/" "$ref" |
+        gzip -n9 > "$work/xpmem_$version.orig.tar.gz"
+    tar -C "$work" -xzf "$work/xpmem_$version.orig.tar.gz"
+    commit=$(git rev-parse --short "$ref")
 fi
 
 src="$work/xpmem-$version"
 if [ -e "$src/debian" ]; then
-	echo "make-debs.sh: the exported tree already has debian/" >&2
-	exit 1
+    echo "make-debs.sh: the exported tree already has debian/" >&2
+    exit 1
 fi
 cp -r "$src/packaging/deb" "$src/debian"
 
@@ -73,12 +73,12 @@ nice dpkg-buildpackage -us -uc -j2 "$@"
 
 cd "$work"
 for f in *.deb *.ddeb *.dsc *.debian.tar.* *.orig.tar.* *.changes *.buildinfo; do
-	[ -e "$f" ] && cp -f "$f" "$outdir/"
+    [ -e "$f" ] && cp -f "$f" "$outdir/"
 done
 echo "make-debs.sh: packages in $outdir:"
 find "$outdir" -mindepth 1 -maxdepth 1 -printf '  %f\n' | sort
 
 if [ "${LINTIAN:-0}" = 1 ]; then
-	changes=$(find "$outdir" -maxdepth 1 -name "xpmem_$version-${rev}_*.changes" -print -quit)
-	lintian -I -E --pedantic "$changes"
+    changes=$(find "$outdir" -maxdepth 1 -name "xpmem_$version-${rev}_*.changes" -print -quit)
+    lintian -I -E --pedantic "$changes"
 fi

@@ -34,20 +34,20 @@ mkdir -p "$topdir/SOURCES" "$topdir/SPECS" "$topdir/BUILD" "$topdir/RPMS" "$topd
 cd "$top"
 tarball="$topdir/SOURCES/xpmem-$version.tar.gz"
 if [ "${XPMEM_WORKTREE:-0}" = 1 ]; then
-	stage="$topdir/stage/xpmem-$version"
-	mkdir -p "$stage"
-	# shellcheck disable=SC2016 # $f is the loop variable of the inner sh
-	git ls-files -z | xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
-		tar --null -T - -cf - | tar -C "$stage" -xf -
-	tar -C "$topdir/stage" --owner=0 --group=0 -czf "$tarball" "xpmem-$version"
+    stage="$topdir/stage/xpmem-$version"
+    mkdir -p "$stage"
+    # shellcheck disable=SC2016 # $f is the loop variable of the inner sh
+    git ls-files -z | xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
+        tar --null -T - -cf - | tar -C "$stage" -xf -
+    tar -C "$topdir/stage" --owner=0 --group=0 -czf "$tarball" "xpmem-$version"
 else
-	git archive --format=tar.gz --prefix="xpmem-$version/" -o "$tarball" "$ref"
+    git archive --format=tar.gz --prefix="xpmem-$version/" -o "$tarball" "$ref"
 fi
 # The version goes into the spec itself, so the source RPM rebuilds alone.
 sed "s/^%{!?xpmem_version:.*/%global xpmem_version $version/" \
-	packaging/rpm/xpmem.spec > "$topdir/SPECS/xpmem.spec"
+    packaging/rpm/xpmem.spec > "$topdir/SPECS/xpmem.spec"
 grep -q "^%global xpmem_version $version\$" "$topdir/SPECS/xpmem.spec" ||
-	{ echo "make-rpms.sh: cannot set the version in the spec" >&2; exit 1; }
+    { echo "make-rpms.sh: cannot set the version in the spec" >&2; exit 1; }
 
 set -- --define "_topdir $topdir"
 [ "${XPMEM_RPM_NODEPS:-1}" = 0 ] || set -- "$@" --nodeps

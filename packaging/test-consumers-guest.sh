@@ -44,7 +44,7 @@ cache=${XPMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xpmem}
 kernel=$(awk -v r="$suite" '!/^[[:space:]]*(#|$)/ && $2 == r { print $1; exit }' "$top/tests/vm/kernels.conf")
 [ -n "$kernel" ] || fail "no kernel with root $suite in tests/vm/kernels.conf"
 ls "$debdir"/libxpmem0_*.deb "$debdir"/libxpmem-dev_*.deb >/dev/null 2>&1 ||
-	skip "no libxpmem0/libxpmem-dev packages in $debdir (run packaging/make-debs.sh)"
+    skip "no libxpmem0/libxpmem-dev packages in $debdir (run packaging/make-debs.sh)"
 debdir=$(cd "$debdir" && pwd)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/xpmem-consumers.XXXXXX")
@@ -55,7 +55,7 @@ out=$work/out
 say "building the consumers in an overlay of $suite (test-deb-install.sh)"
 rc=0
 XPMEM_TEST_PKGS="libxpmem0 libxpmem-dev" XPMEM_CONSUMER_OUT=$out \
-	"$top/packaging/test-deb-install.sh" "$suite" "$debdir" > "$work/install.log" 2>&1 || rc=$?
+    "$top/packaging/test-deb-install.sh" "$suite" "$debdir" > "$work/install.log" 2>&1 || rc=$?
 sed 's/^/  | /' "$work/install.log"
 [ $rc = 77 ] && skip "test-deb-install.sh skipped"
 [ $rc = 0 ] || fail "test-deb-install.sh exited $rc"
@@ -70,28 +70,28 @@ say "packaged library: $(cd "$out/lib" && printf '%s ' *)(sha256 $libsum)"
 gdir=$work/guest
 mkdir -p "$gdir"
 for c in $consumers; do
-	cp "$out/$c" "$gdir/$c"
-	echo "$c 120" >> "$gdir/runlist"
+    cp "$out/$c" "$gdir/$c"
+    echo "$c 120" >> "$gdir/runlist"
 done
 # What the bed will pack for them: ldd on this host with the packaged copy
 # first in the search path.
 for c in $consumers; do
-	r=$(LD_LIBRARY_PATH=$out/lib ldd "$gdir/$c" | sed -n 's/.*libxpmem.so.0 => \([^ ]*\).*/\1/p')
-	[ "$(readlink -f "$r")" = "$lib" ] || fail "$c: ldd resolves libxpmem.so.0 to '$r', not the packaged copy"
+    r=$(LD_LIBRARY_PATH=$out/lib ldd "$gdir/$c" | sed -n 's/.*libxpmem.so.0 => \([^ ]*\).*/\1/p')
+    [ "$(readlink -f "$r")" = "$lib" ] || fail "$c: ldd resolves libxpmem.so.0 to '$r', not the packaged copy"
 done
 lbase=$top/build/vm-logs
 ldir=$lbase/packaging-consumers
 say "booting the $kernel guest with the consumers (run.sh -k $kernel -g $gdir)"
 rc=0
 LD_LIBRARY_PATH=$out/lib XPMEM_VM_QUIET=1 \
-	"$top/tests/vm/run.sh" -k "$kernel" -g "$gdir" -l "$lbase" -n packaging-consumers || rc=$?
+    "$top/tests/vm/run.sh" -k "$kernel" -g "$gdir" -l "$lbase" -n packaging-consumers || rc=$?
 clog=$ldir/console.log
 [ -f "$clog" ] || fail "no console log (run.sh exit $rc)"
 tr -d '\r' < "$clog" > "$work/console.txt"
 grep -E '^@@XPMEM-(INIT|MODULE)|^libxpmem: |^module [0-9]|^segment |^FAIL|^no xpmem' "$work/console.txt" | sed 's/^/  guest| /'
 [ $rc = 0 ] || fail "run.sh exited $rc (see $ldir/summary.txt)"
 for c in $consumers; do
-	grep -qx "@@XPMEM-RESULT $c PASS [0-9.]*" "$work/console.txt" || fail "$c did not pass in the guest"
+    grep -qx "@@XPMEM-RESULT $c PASS [0-9.]*" "$work/console.txt" || fail "$c did not pass in the guest"
 done
 
 # --- 3. the library they loaded --------------------------------------------

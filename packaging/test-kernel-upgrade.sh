@@ -63,25 +63,25 @@ in_root "${APT[@]}" update > "$log" 2>&1 || { tail -n 20 "$log"; fail "apt-get u
 dkms_cand=$(in_root apt-cache policy dkms | sed -n 's/^ *Candidate: *//p')
 deb=
 for f in "$debdir"/xpmem-dkms_*_all.deb "$debdir/$suite"/xpmem-dkms_*_all.deb; do
-	[ -f "$f" ] || continue
-	need=$(dpkg-deb -f "$f" Depends | sed -n 's/.*dkms (>= \([^)]*\)).*/\1/p')
-	if [ -z "$need" ] || dpkg --compare-versions "${dkms_cand:-0}" ge "$need"; then deb=$f; break; fi
+    [ -f "$f" ] || continue
+    need=$(dpkg-deb -f "$f" Depends | sed -n 's/.*dkms (>= \([^)]*\)).*/\1/p')
+    if [ -z "$need" ] || dpkg --compare-versions "${dkms_cand:-0}" ge "$need"; then deb=$f; break; fi
 done
 [ -n "$deb" ] || { say "SKIP: no xpmem-dkms package in $debdir fits dkms ${dkms_cand:-none} of $suite"; exit 77; }
 mkdir -p "$MNT/tmp/xpmem-debs"
 cp "$deb" "$MNT/tmp/xpmem-debs/"
 say "apt-get install ${deb##*/}"
 in_root "${APT[@]}" install "/tmp/xpmem-debs/${deb##*/}" >> "$log" 2>&1 ||
-	{ tail -n 30 "$log"; fail "apt-get install xpmem-dkms"; }
+    { tail -n 30 "$log"; fail "apt-get install xpmem-dkms"; }
 ver=$(dpkg-deb -f "$deb" Version); ver=${ver%-*}
 in_root dkms status xpmem | grep -q "$kver.*: installed" ||
-	{ in_root dkms status; fail "xpmem not installed for $kver to begin with"; }
+    { in_root dkms status; fail "xpmem not installed for $kver to begin with"; }
 
 # --- 2. another kernel -----------------------------------------------------
 img=
 for p in "linux-image-$kver2" "linux-image-$kver2-unsigned"; do
-	c=$(in_root apt-cache policy "$p" | sed -n 's/^ *Candidate: *//p')
-	if [ -n "$c" ] && [ "$c" != "(none)" ]; then img=$p; break; fi
+    c=$(in_root apt-cache policy "$p" | sed -n 's/^ *Candidate: *//p')
+    if [ -n "$c" ] && [ "$c" != "(none)" ]; then img=$p; break; fi
 done
 [ -n "$img" ] || { say "SKIP: no linux-image-$kver2 in $suite"; exit 77; }
 hdr=linux-headers-$kver2
@@ -89,7 +89,7 @@ cp "$archives"/*.deb "$MNT/var/cache/apt/archives/" 2>/dev/null || true
 say "apt-get install $hdr $img"
 t0=$(date +%s)
 in_root "${APT[@]}" install "$hdr" "$img" > "$WORK/kernel.log" 2>&1 ||
-	{ tail -n 40 "$WORK/kernel.log"; fail "apt-get install $hdr $img"; }
+    { tail -n 40 "$WORK/kernel.log"; fail "apt-get install $hdr $img"; }
 cat "$WORK/kernel.log" >> "$log"
 # Keep the kernel packages (and what they pulled in) for the next run.
 cp -u "$MNT"/var/cache/apt/archives/*.deb "$archives/" 2>/dev/null || true
@@ -100,28 +100,28 @@ status=$(in_root dkms status xpmem 2>&1 || true)
 say "dkms status:"
 printf '%s\n' "$status" | sed 's/^/  | /'
 printf '%s\n' "$status" | grep -q "^xpmem/$ver, $kver2, [^:]*: installed" ||
-	{ in_root sh -c "tail -n 40 /var/lib/dkms/xpmem/$ver/$kver2/*/log/make.log /var/lib/dkms/xpmem/$ver/build/make.log 2>/dev/null" || true
-	  fail "DKMS did not install xpmem for the new kernel $kver2"; }
+    { in_root sh -c "tail -n 40 /var/lib/dkms/xpmem/$ver/$kver2/*/log/make.log /var/lib/dkms/xpmem/$ver/build/make.log 2>/dev/null" || true
+      fail "DKMS did not install xpmem for the new kernel $kver2"; }
 printf '%s\n' "$status" | grep -q "$kver, [^:]*: installed" ||
-	fail "the module of the first kernel $kver is no longer installed"
+    fail "the module of the first kernel $kver is no longer installed"
 ko=$(in_root sh -c "ls /lib/modules/$kver2/updates/dkms/xpmem.ko* 2>/dev/null" | head -n 1)
 [ -n "$ko" ] || fail "no xpmem.ko in /lib/modules/$kver2/updates/dkms/"
 vm=$(in_root modinfo -F vermagic "$ko")
 [ "${vm%% *}" = "$kver2" ] || fail "$ko has vermagic '$vm', want $kver2"
 say "module for $kver2: $ko, vermagic '${vm% }'"
 in_root grep -qw xpmem "/lib/modules/$kver2/modules.dep" ||
-	fail "xpmem is not in /lib/modules/$kver2/modules.dep (depmod not run)"
+    fail "xpmem is not in /lib/modules/$kver2/modules.dep (depmod not run)"
 say "xpmem is in /lib/modules/$kver2/modules.dep: modprobe xpmem works after booting $kver2"
 
 # --- 3. remove that kernel again ----------------------------------------------
 say "apt-get purge $img $hdr"
 in_root "${APT[@]}" purge "$img" "$hdr" >> "$log" 2>&1 ||
-	{ tail -n 30 "$log"; fail "apt-get purge of $kver2"; }
+    { tail -n 30 "$log"; fail "apt-get purge of $kver2"; }
 status=$(in_root dkms status xpmem 2>&1 || true)
 printf '%s\n' "$status" | grep -q "$kver2" && fail "dkms status still lists $kver2: $status"
 in_root sh -c "ls /lib/modules/$kver2/updates/dkms/xpmem.ko* 2>/dev/null" | grep -q . &&
-	fail "xpmem.ko of $kver2 left after its kernel was purged"
+    fail "xpmem.ko of $kver2 left after its kernel was purged"
 printf '%s\n' "$status" | grep -q "$kver, [^:]*: installed" ||
-	fail "purging $kver2 removed the module of $kver too"
+    fail "purging $kver2 removed the module of $kver too"
 say "after the purge: $status"
 say "PASS ($suite: $kver -> +$kver2 -> -$kver2)"

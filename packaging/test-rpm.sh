@@ -29,23 +29,23 @@ command -v rpmbuild >/dev/null || { say "SKIP: rpmbuild not installed (apt-get i
 version=$(tr -d ' \n' < "$top/VERSION")
 kver=${XPMEM_KMOD_KVER:-}
 if [ -z "$kver" ]; then
-	while read -r d; do
-		[ -e "$d/Makefile" ] && kver=$(basename "$(dirname "$d")")
-	done < <(printf '%s\n' /lib/modules/*/build | sort -V)
+    while read -r d; do
+        [ -e "$d/Makefile" ] && kver=$(basename "$(dirname "$d")")
+    done < <(printf '%s\n' /lib/modules/*/build | sort -V)
 fi
 
 if [ "${XPMEM_TEST_RPM_NOBUILD:-0}" != 1 ]; then
-	mkdir -p "$(dirname "$outdir")"
-	rm -f "$outdir"/*.rpm
-	if [ -n "$kver" ]; then
-		say "building RPMs with kmod-xpmem for $kver"
-		XPMEM_KMOD_KVER=$kver "$top/packaging/make-rpms.sh" "$outdir" > "$outdir.log" 2>&1 ||
-			{ tail -n 40 "$outdir.log"; fail "make-rpms.sh (log: $outdir.log)"; }
-	else
-		say "no kernel headers under /lib/modules: building without kmod-xpmem"
-		"$top/packaging/make-rpms.sh" "$outdir" > "$outdir.log" 2>&1 ||
-			{ tail -n 40 "$outdir.log"; fail "make-rpms.sh (log: $outdir.log)"; }
-	fi
+    mkdir -p "$(dirname "$outdir")"
+    rm -f "$outdir"/*.rpm
+    if [ -n "$kver" ]; then
+        say "building RPMs with kmod-xpmem for $kver"
+        XPMEM_KMOD_KVER=$kver "$top/packaging/make-rpms.sh" "$outdir" > "$outdir.log" 2>&1 ||
+            { tail -n 40 "$outdir.log"; fail "make-rpms.sh (log: $outdir.log)"; }
+    else
+        say "no kernel headers under /lib/modules: building without kmod-xpmem"
+        "$top/packaging/make-rpms.sh" "$outdir" > "$outdir.log" 2>&1 ||
+            { tail -n 40 "$outdir.log"; fail "make-rpms.sh (log: $outdir.log)"; }
+    fi
 fi
 
 rel=1
@@ -60,34 +60,34 @@ say "packages: $(cd "$outdir" && printf '%s ' *.rpm)"
 
 # --- file lists ----------------------------------------------------------
 has_file() { # rpm file...
-	local r=$1; shift
-	local list; list=$(rpm -qlp "$r" 2>/dev/null)
-	for f; do
-		grep -qxE "$f" <<<"$list" || fail "$(basename "$r") lacks a file matching $f"
-	done
+    local r=$1; shift
+    local list; list=$(rpm -qlp "$r" 2>/dev/null)
+    for f; do
+        grep -qxE "$f" <<<"$list" || fail "$(basename "$r") lacks a file matching $f"
+    done
 }
 lacks_file() {
-	local r=$1; shift
-	local list; list=$(rpm -qlp "$r" 2>/dev/null)
-	for f; do
-		if grep -qE "$f" <<<"$list"; then fail "$(basename "$r") must not contain $f"; fi
-	done
+    local r=$1; shift
+    local list; list=$(rpm -qlp "$r" 2>/dev/null)
+    for f; do
+        if grep -qE "$f" <<<"$list"; then fail "$(basename "$r") must not contain $f"; fi
+    done
 }
 has_file "$lib" '/usr/lib64/libxpmem\.so\.0' '/usr/lib64/libxpmem\.so\.0\.[0-9.]+'
 lacks_file "$lib" '\.so$' '\.a$' '\.la$' '\.h$'
 has_file "$dev" '/usr/include/xpmem\.h' '/usr/include/xpmem/xpmem_uapi\.h' \
-	'/usr/lib64/libxpmem\.so' '/usr/lib64/pkgconfig/xpmem\.pc' '/usr/lib64/pkgconfig/cray-xpmem\.pc' \
-	'/usr/lib64/cmake/xpmem/xpmemConfig\.cmake' '/usr/lib64/cmake/xpmem/xpmemConfigVersion\.cmake' \
-	'/usr/lib64/cmake/xpmem/xpmemTargets\.cmake' '/usr/share/man/man7/xpmem\.7(\.gz)?'
+    '/usr/lib64/libxpmem\.so' '/usr/lib64/pkgconfig/xpmem\.pc' '/usr/lib64/pkgconfig/cray-xpmem\.pc' \
+    '/usr/lib64/cmake/xpmem/xpmemConfig\.cmake' '/usr/lib64/cmake/xpmem/xpmemConfigVersion\.cmake' \
+    '/usr/lib64/cmake/xpmem/xpmemTargets\.cmake' '/usr/share/man/man7/xpmem\.7(\.gz)?'
 for m in version make remove get release attach detach init ioctl; do
-	has_file "$dev" "/usr/share/man/man3/xpmem_$m\.3(\.gz)?"
+    has_file "$dev" "/usr/share/man/man3/xpmem_$m\.3(\.gz)?"
 done
 lacks_file "$dev" '\.a$' '\.la$' 'libxpmem\.so\.0'
 has_file "$tools" '/usr/sbin/xpmem-info' '/usr/share/man/man8/xpmem-info\.8(\.gz)?' \
-	'/usr/bin/xpmem-bench' '/usr/share/man/man1/xpmem-bench\.1(\.gz)?'
+    '/usr/bin/xpmem-bench' '/usr/share/man/man1/xpmem-bench\.1(\.gz)?'
 has_file "$dkms" "/usr/src/xpmem-$version/dkms\.conf" "/usr/src/xpmem-$version/VERSION" \
-	"/usr/src/xpmem-$version/driver/Kbuild" "/usr/src/xpmem-$version/include/uapi/xpmem/xpmem_uapi\.h" \
-	'/usr/lib/udev/rules\.d/56-xpmem\.rules' '/usr/lib/modules-load\.d/xpmem\.conf'
+    "/usr/src/xpmem-$version/driver/Kbuild" "/usr/src/xpmem-$version/include/uapi/xpmem/xpmem_uapi\.h" \
+    '/usr/lib/udev/rules\.d/56-xpmem\.rules' '/usr/lib/modules-load\.d/xpmem\.conf'
 lacks_file "$dkms" '\.o$' '\.ko$' '\.cmd$' '/etc/'
 [ "$(rpm -qp --qf '%{ARCH}' "$dkms" 2>/dev/null)" = noarch ] || fail "xpmem-dkms is not noarch"
 say "file lists: ok"
@@ -107,9 +107,9 @@ say "provides/requires: ok ($(prov "$dev" | grep pkgconfig | tr '\n' ' ')$(prov 
 # --- scriptlets ----------------------------------------------------------
 scripts=$(rpm -qp --scripts "$dkms" 2>/dev/null)
 for re in "postinstall scriptlet" "dkms add -m xpmem -v $version .*--rpm_safe_upgrade" \
-	  "dkms build -m xpmem -v $version" "dkms install -m xpmem -v $version" \
-	  "preuninstall scriptlet" "dkms remove -m xpmem -v $version .*--all.*--rpm_safe_upgrade"; do
-	grep -qE -- "$re" <<<"$scripts" || fail "xpmem-dkms scriptlets lack '$re'"
+      "dkms build -m xpmem -v $version" "dkms install -m xpmem -v $version" \
+      "preuninstall scriptlet" "dkms remove -m xpmem -v $version .*--all.*--rpm_safe_upgrade"; do
+    grep -qE -- "$re" <<<"$scripts" || fail "xpmem-dkms scriptlets lack '$re'"
 done
 say "xpmem-dkms scriptlets: ok (dkms add/build/install in %post, remove --all in %preun)"
 
@@ -124,18 +124,18 @@ say "xpmem-dkms dkms.conf: PACKAGE_VERSION=\"$version\""
 
 # --- kmod ----------------------------------------------------------------
 if [ -n "$kmod" ]; then
-	kk=$(rpm -qlp "$kmod" 2>/dev/null | sed -n 's|^/lib/modules/\([^/]*\)/extra/xpmem/xpmem.ko$|\1|p')
-	[ -n "$kk" ] || fail "kmod-xpmem has no /lib/modules/<kver>/extra/xpmem/xpmem.ko"
-	[ -z "$kver" ] || [ "$kk" = "$kver" ] || fail "kmod-xpmem is for $kk, expected $kver"
-	(cd "$scratch" && mkdir k && cd k && rpm2cpio "$kmod" | cpio -idm --quiet)
-	vm=$(modinfo -F vermagic "$scratch/k/lib/modules/$kk/extra/xpmem/xpmem.ko")
-	[ "${vm%% *}" = "$kk" ] || fail "kmod-xpmem's xpmem.ko has vermagic '$vm', want $kk"
-	mv=$(modinfo -F version "$scratch/k/lib/modules/$kk/extra/xpmem/xpmem.ko")
-	[ "$mv" = "$version" ] || fail "kmod-xpmem's xpmem.ko has version '$mv', want $version"
-	rpm -qp --scripts "$kmod" 2>/dev/null | grep -q "depmod -a $kk" || fail "kmod-xpmem scriptlets do not run depmod -a $kk"
-	say "kmod-xpmem: /lib/modules/$kk/extra/xpmem/xpmem.ko, vermagic '$vm', version $mv"
+    kk=$(rpm -qlp "$kmod" 2>/dev/null | sed -n 's|^/lib/modules/\([^/]*\)/extra/xpmem/xpmem.ko$|\1|p')
+    [ -n "$kk" ] || fail "kmod-xpmem has no /lib/modules/<kver>/extra/xpmem/xpmem.ko"
+    [ -z "$kver" ] || [ "$kk" = "$kver" ] || fail "kmod-xpmem is for $kk, expected $kver"
+    (cd "$scratch" && mkdir k && cd k && rpm2cpio "$kmod" | cpio -idm --quiet)
+    vm=$(modinfo -F vermagic "$scratch/k/lib/modules/$kk/extra/xpmem/xpmem.ko")
+    [ "${vm%% *}" = "$kk" ] || fail "kmod-xpmem's xpmem.ko has vermagic '$vm', want $kk"
+    mv=$(modinfo -F version "$scratch/k/lib/modules/$kk/extra/xpmem/xpmem.ko")
+    [ "$mv" = "$version" ] || fail "kmod-xpmem's xpmem.ko has version '$mv', want $version"
+    rpm -qp --scripts "$kmod" 2>/dev/null | grep -q "depmod -a $kk" || fail "kmod-xpmem scriptlets do not run depmod -a $kk"
+    say "kmod-xpmem: /lib/modules/$kk/extra/xpmem/xpmem.ko, vermagic '$vm', version $mv"
 else
-	say "kmod-xpmem: not built (no kernel headers)"
+    say "kmod-xpmem: not built (no kernel headers)"
 fi
 
 # --- install into a scratch root -----------------------------------------
@@ -150,19 +150,19 @@ set -- "$lib" "$dev" "$tools" "$dkms"
 R --nodeps --noscripts -i "$@" || fail "rpm -i into the scratch root"
 missing=0
 for r; do
-	while IFS= read -r f; do
-		[ -e "$sroot$f" ] || [ -L "$sroot$f" ] || { say "missing after install: $f"; missing=1; }
-	done < <(rpm -qlp "$r" 2>/dev/null)
+    while IFS= read -r f; do
+        [ -e "$sroot$f" ] || [ -L "$sroot$f" ] || { say "missing after install: $f"; missing=1; }
+    done < <(rpm -qlp "$r" 2>/dev/null)
 done
 [ $missing = 0 ] || fail "files missing in the scratch root"
 n=$(R -qa | wc -l)
 say "rpm --root: installed $n packages, every listed file present"
 if [ -n "$kmod" ]; then
-	# kmod-xpmem conflicts with xpmem-dkms: swap them.
-	R --nodeps --noscripts -e xpmem-dkms || fail "rpm -e xpmem-dkms"
-	R --nodeps --noscripts -i "$kmod" || fail "rpm -i kmod-xpmem"
-	[ -f "$sroot/lib/modules/$kk/extra/xpmem/xpmem.ko" ] || fail "kmod-xpmem's module did not land"
-	say "rpm --root: kmod-xpmem installed in place of xpmem-dkms"
+    # kmod-xpmem conflicts with xpmem-dkms: swap them.
+    R --nodeps --noscripts -e xpmem-dkms || fail "rpm -e xpmem-dkms"
+    R --nodeps --noscripts -i "$kmod" || fail "rpm -i kmod-xpmem"
+    [ -f "$sroot/lib/modules/$kk/extra/xpmem/xpmem.ko" ] || fail "kmod-xpmem's module did not land"
+    say "rpm --root: kmod-xpmem installed in place of xpmem-dkms"
 fi
 mapfile -t installed < <(R -qa --qf '%{NAME}\n')
 R --nodeps --noscripts -e "${installed[@]}" || fail "rpm -e in the scratch root"
