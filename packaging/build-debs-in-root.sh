@@ -21,15 +21,14 @@
 # (root-overlay.sh).
 set -euo pipefail
 
-[ $# -ge 1 ] || { sed -n '4,23p' "$0"; exit 2; }
 top=$(cd "$(dirname "$0")/.." && pwd)
+XPMEM_SH_TAG=build-debs-in-root
 # shellcheck source=packaging/root-overlay.sh
 . "$top/packaging/root-overlay.sh"
+[ $# -ge 1 ] || { usage; exit 2; }
 root=$(resolve_root "$1")
-say() { printf 'build-debs-in-root: %s\n' "$*"; }
-fail() { say "FAIL: $*"; exit 1; }
-[ "$(id -u)" = 0 ] || { say "SKIP: needs root (overlay mount, chroot)"; exit 77; }
-[ -x "$root/usr/bin/apt-get" ] || { say "SKIP: no build root at $root"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "needs root (overlay mount, chroot)"
+[ -x "$root/usr/bin/apt-get" ] || skip "no build root at $root"
 # shellcheck source=/dev/null # the root's os-release
 codename=$(. "$root/etc/os-release" && echo "${VERSION_CODENAME:-}")
 [ -n "$codename" ] || codename=$(basename "$root")

@@ -15,10 +15,13 @@
 #                                   is installed survives for the next mount,
 #                                   the root itself still stays untouched
 #                                   (the test bed's DKMS installs)
+# It sources tests/lib/xpmem-sh.sh (say, fail, skip, usage, xpmem_cache).
+
+# shellcheck source=../tests/lib/xpmem-sh.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tests/lib/xpmem-sh.sh"
 
 resolve_root() {
-    local cache=${XPMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xpmem}
-    if [ -d "$1" ]; then printf '%s\n' "$(cd "$1" && pwd)"; else printf '%s\n' "$cache/roots/$1"; fi
+    if [ -d "$1" ]; then printf '%s\n' "$(cd "$1" && pwd)"; else printf '%s\n' "$(xpmem_cache)/roots/$1"; fi
 }
 
 overlay_cleanup() {

@@ -31,17 +31,17 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+XPMEM_SH_TAG=test-consumers-guest
+# shellcheck source=../tests/lib/xpmem-sh.sh
+. "$top/tests/lib/xpmem-sh.sh"
 suite=${1:-bookworm}
 debdir=${2:-$top/build/packages}
-say() { printf 'test-consumers-guest: %s\n' "$*"; }
-fail() { say "FAIL: $*"; exit 1; }
-skip() { say "SKIP: $*"; exit 77; }
 
 [ "$(id -u)" = 0 ] || skip "needs root (overlay mount, chroot)"
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
-cache=${XPMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xpmem}
+cache=$(xpmem_cache)
 [ -x "$cache/roots/$suite/usr/bin/apt-get" ] || skip "no build root at $cache/roots/$suite"
-kernel=$(awk -v r="$suite" '!/^[[:space:]]*(#|$)/ && $2 == r { print $1; exit }' "$top/tests/vm/kernels.conf")
+kernel=$(kconf | awk -v r="$suite" '$2 == r && !n++ { print $1 }')
 [ -n "$kernel" ] || fail "no kernel with root $suite in tests/vm/kernels.conf"
 ls "$debdir"/libxpmem0_*.deb "$debdir"/libxpmem-dev_*.deb >/dev/null 2>&1 ||
     skip "no libxpmem0/libxpmem-dev packages in $debdir (run packaging/make-debs.sh)"

@@ -39,20 +39,18 @@
 # Exit: 0 pass, 1 fail, 77 skipped (root missing or not root).
 set -euo pipefail
 
-if [ "${1:-}" = "--keep" ]; then export KEEP_OVERLAY=1; shift; fi
-[ $# -ge 1 ] || { sed -n '4,38p' "$0"; exit 2; }
-
 top=$(cd "$(dirname "$0")/.." && pwd)
+XPMEM_SH_TAG=test-deb-install
 # shellcheck source=packaging/root-overlay.sh
 . "$top/packaging/root-overlay.sh"
+
+if [ "${1:-}" = "--keep" ]; then export KEEP_OVERLAY=1; shift; fi
+[ $# -ge 1 ] || { usage; exit 2; }
 root=$(resolve_root "$1")
 debdir=${2:-$top/build/packages}
 
-say() { printf 'test-deb-install: %s\n' "$*"; }
-fail() { say "FAIL: $*"; exit 1; }
-
-[ "$(id -u)" = 0 ] || { say "SKIP: needs root (overlay mount, chroot)"; exit 77; }
-[ -x "$root/usr/bin/apt-get" ] || { say "SKIP: no build root at $root"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "needs root (overlay mount, chroot)"
+[ -x "$root/usr/bin/apt-get" ] || skip "no build root at $root"
 debdir=$(cd "$debdir" && pwd)
 ls "$debdir"/xpmem-dkms_*_all.deb >/dev/null 2>&1 || fail "no xpmem-dkms_*.deb in $debdir (run packaging/make-debs.sh)"
 
@@ -101,9 +99,8 @@ dkms_deb=$(find "$debdir" -maxdepth 1 -name 'xpmem-dkms_*_all.deb' | sort -V | t
 need_dkms=$(dpkg-deb -f "$dkms_deb" Depends | sed -n 's/.*dkms (>= \([^)]*\)).*/\1/p')
 cand_dkms=$(in_root apt-cache policy dkms | sed -n 's/^ *Candidate: *//p')
 if [ -n "$need_dkms" ] && ! dpkg --compare-versions "${cand_dkms:-0}" ge "$need_dkms"; then
-    say "SKIP: ${dkms_deb##*/} needs dkms >= $need_dkms, this suite has ${cand_dkms:-none};" \
+    skip "${dkms_deb##*/} needs dkms >= $need_dkms, this suite has ${cand_dkms:-none};" \
         "build the packages in this suite: packaging/build-debs-in-root.sh $1"
-    exit 77
 fi
 inroot_debs=()
 for f in "${files[@]}"; do inroot_debs+=("/tmp/xpmem-debs/${f##*/}"); done

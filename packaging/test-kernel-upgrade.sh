@@ -29,29 +29,28 @@
 # Exit: 0 pass, 1 fail, 77 skipped (root missing, not root, no such kernel).
 set -euo pipefail
 
-[ $# -ge 1 ] || { sed -n '4,28p' "$0"; exit 2; }
 top=$(cd "$(dirname "$0")/.." && pwd)
+XPMEM_SH_TAG=test-kernel-upgrade
 # shellcheck source=packaging/root-overlay.sh
 . "$top/packaging/root-overlay.sh"
+[ $# -ge 1 ] || { usage; exit 2; }
 root=$(resolve_root "$1")
 debdir=${2:-$top/build/packages}
-say() { printf 'test-kernel-upgrade: %s\n' "$*"; }
-fail() { say "FAIL: $*"; exit 1; }
 
-[ "$(id -u)" = 0 ] || { say "SKIP: needs root (overlay mount, chroot)"; exit 77; }
-[ -x "$root/usr/bin/apt-get" ] || { say "SKIP: no build root at $root"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "needs root (overlay mount, chroot)"
+[ -x "$root/usr/bin/apt-get" ] || skip "no build root at $root"
 debdir=$(cd "$debdir" && pwd)
 kver=$(sed -n 's/^kver=//p' "$root/.xpmem-root" 2>/dev/null || true)
 [ -n "$kver" ] || fail "no kver in $root/.xpmem-root"
 flavour=${XPMEM_UPGRADE_FLAVOUR:-cloud-amd64}
 case $kver in
 *-amd64) kver2=${kver%-amd64}-$flavour ;;
-*) say "SKIP: kernel $kver is not an amd64 flavour"; exit 77 ;;
+*) skip "kernel $kver is not an amd64 flavour" ;;
 esac
 [ "$kver2" != "$kver" ] || fail "XPMEM_UPGRADE_FLAVOUR names the root's own kernel"
 # shellcheck source=/dev/null # the root's os-release
 suite=$(. "$root/etc/os-release" && echo "${VERSION_CODENAME:-$(basename "$root")}")
-archives=${XPMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xpmem}/apt-archives/$suite
+archives=$(xpmem_cache)/apt-archives/$suite
 mkdir -p "$archives"
 
 overlay_root "$root"
@@ -67,7 +66,7 @@ for f in "$debdir"/xpmem-dkms_*_all.deb "$debdir/$suite"/xpmem-dkms_*_all.deb; d
     need=$(dpkg-deb -f "$f" Depends | sed -n 's/.*dkms (>= \([^)]*\)).*/\1/p')
     if [ -z "$need" ] || dpkg --compare-versions "${dkms_cand:-0}" ge "$need"; then deb=$f; break; fi
 done
-[ -n "$deb" ] || { say "SKIP: no xpmem-dkms package in $debdir fits dkms ${dkms_cand:-none} of $suite"; exit 77; }
+[ -n "$deb" ] || skip "no xpmem-dkms package in $debdir fits dkms ${dkms_cand:-none} of $suite"
 mkdir -p "$MNT/tmp/xpmem-debs"
 cp "$deb" "$MNT/tmp/xpmem-debs/"
 say "apt-get install ${deb##*/}"
@@ -83,7 +82,7 @@ for p in "linux-image-$kver2" "linux-image-$kver2-unsigned"; do
     c=$(in_root apt-cache policy "$p" | sed -n 's/^ *Candidate: *//p')
     if [ -n "$c" ] && [ "$c" != "(none)" ]; then img=$p; break; fi
 done
-[ -n "$img" ] || { say "SKIP: no linux-image-$kver2 in $suite"; exit 77; }
+[ -n "$img" ] || skip "no linux-image-$kver2 in $suite"
 hdr=linux-headers-$kver2
 cp "$archives"/*.deb "$MNT/var/cache/apt/archives/" 2>/dev/null || true
 say "apt-get install $hdr $img"

@@ -35,11 +35,11 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+XPMEM_SH_TAG=test-kmod-guest
+# shellcheck source=../tests/lib/xpmem-sh.sh
+. "$top/tests/lib/xpmem-sh.sh"
 rpmdir=${1:-$top/build/packages/rpm}
 tests=${XPMEM_KMOD_VM_TESTS:-'^(version_matches|data_attacher_reads)$'}
-say() { printf 'test-kmod-guest: %s\n' "$*"; }
-fail() { say "FAIL: $*"; exit 1; }
-skip() { say "SKIP: $*"; exit 77; }
 
 command -v rpm2cpio >/dev/null || skip "rpm2cpio not installed (apt-get install rpm2cpio)"
 command -v modinfo >/dev/null || skip "modinfo not in PATH (kmod)"
@@ -47,7 +47,7 @@ command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not install
 [ -f "$top/build/guest/runlist" ] || skip "no staged guest tests in build/guest (cmake --build build)"
 kmod=$(find "$rpmdir" -maxdepth 1 -name 'kmod-xpmem-*.x86_64.rpm' 2>/dev/null | sort | head -n1 || true)
 [ -n "$kmod" ] || skip "no kmod-xpmem RPM in $rpmdir (test-rpm.sh builds it when the host has kernel headers)"
-cache=${XPMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xpmem}
+cache=$(xpmem_cache)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/xpmem-kmod.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -68,8 +68,7 @@ say "$(basename "$kmod"): /$kofile, vermagic '$vm', srcversion $src"
 
 # --- 2. a guest running that kernel -------------------------------------------
 # kernels.conf lines with a Debian root: name root
-mapfile -t kernels < <(awk '!/^[[:space:]]*(#|$)/ && $2 != "-" && $5 !~ /^script:/ { print $1, $2 }' \
-    "$top/tests/vm/kernels.conf")
+mapfile -t kernels < <(kconf | awk '$2 != "-" && $5 !~ /^script:/ { print $1, $2 }')
 name='' root='' xcache=''
 for l in "${kernels[@]}"; do
     read -r n r <<<"$l"

@@ -21,10 +21,11 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+XPMEM_SH_TAG=test-rpm
+# shellcheck source=../tests/lib/xpmem-sh.sh
+. "$top/tests/lib/xpmem-sh.sh"
 outdir=${1:-$top/build/packages/rpm}
-say() { printf 'test-rpm: %s\n' "$*"; }
-fail() { say "FAIL: $*"; exit 1; }
-command -v rpmbuild >/dev/null || { say "SKIP: rpmbuild not installed (apt-get install rpm)"; exit 77; }
+command -v rpmbuild >/dev/null || skip "rpmbuild not installed (apt-get install rpm)"
 
 version=$(tr -d ' \n' < "$top/VERSION")
 kver=${XPMEM_KMOD_KVER:-}
