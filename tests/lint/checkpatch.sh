@@ -21,7 +21,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 pkg=linux-source-6.1
 tarball=/usr/src/linux-source-6.1.tar.xz
-cache=${XPMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xpmem}/checkpatch
+# shellcheck source=../lib/xpmem-sh.sh
+. "$here/../lib/xpmem-sh.sh"
+cache=$(xpmem_cache)/checkpatch
 
 ver=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null || true)
 if [ -z "$ver" ] || [ ! -f "$tarball" ]; then
