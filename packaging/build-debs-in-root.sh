@@ -23,7 +23,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 XPMEM_SH_TAG=build-debs-in-root
-# shellcheck source=packaging/root-overlay.sh
+# shellcheck source=root-overlay.sh
 . "$top/packaging/root-overlay.sh"
 [ $# -ge 1 ] || { usage; exit 2; }
 root=$(resolve_root "$1")

@@ -41,7 +41,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 XPMEM_SH_TAG=test-deb-install
-# shellcheck source=packaging/root-overlay.sh
+# shellcheck source=root-overlay.sh
 . "$top/packaging/root-overlay.sh"
 
 if [ "${1:-}" = "--keep" ]; then export KEEP_OVERLAY=1; shift; fi

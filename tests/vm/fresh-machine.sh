@@ -40,7 +40,7 @@
 #   XPMEM_VM_MODULE, e.g. kbuild; default: unset, as on a fresh machine).
 # Exit 0 pass, 1 fail, 77 skip (not root, or debootstrap cannot work here).
 set -euo pipefail
-# shellcheck source=tests/vm/lib.sh
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 # uri_of <suite>: the URI of the host's first enabled deb source for exactly
