@@ -84,7 +84,7 @@ SRC_APT_DIR=
 src_apt_init() {
     [ -n "$SRC_APT_DIR" ] && return 0
     local m; m=$(xpmem_mirror) || return 1
-    SRC_APT_DIR="$(clients_dir)/apt"
+    SRC_APT_DIR="$(clients_dir)/apt-$CLIENTS_SUITE"
     mkdir -p "$SRC_APT_DIR"/etc/sources.list.d "$SRC_APT_DIR"/etc/preferences.d \
              "$SRC_APT_DIR"/state/lists/partial "$SRC_APT_DIR"/cache/archives/partial
     local kr=/usr/share/keyrings/debian-archive-keyring.gpg opt=

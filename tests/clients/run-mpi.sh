@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # An MPI library on our xpmem, in a QEMU guest of the test bed.
 #
-#   tests/clients/run-mpi.sh [-l <log-base>] mpich|openmpi <kernel>
+#   tests/clients/run-mpi.sh [-l <log-base>] mpich|openmpi|openmpi5 <kernel>
 #
-# Builds the MPI library against libxpmem (cached: mpich-build.sh /
-# openmpi-build.sh), builds mpi-xpmem-check.c with its mpicc, stages both
-# with every shared library they need, boots <kernel> with tests/vm/run.sh
-# -g and runs mpi-guest.sh there: as user alice, on 2 and 4 ranks
-# (MPI_RANKS), once with the library's XPMEM single-copy path on and once
-# or twice with it off (MPICH: noxpmem; Open MPI: cma, none).  Each run
+# Builds the MPI library against libxpmem (cached: <client>-build.sh),
+# builds mpi-xpmem-check.c with its mpicc, stages both with every shared
+# library they need (openmpi5, built in the trixie root: its runtime tree,
+# which the guest chroots into), boots <kernel> with tests/vm/run.sh -g and
+# runs mpi-guest.sh there: as user alice, on 2 and 4 ranks (MPI_RANKS),
+# once with the library's XPMEM single-copy path on and once or twice with
+# it off (MPICH: noxpmem; Open MPI: cma, none).  Each run
 # must verify a ping-pong of 8 B .. 16 MiB, broadcasts from distinct
 # buffers and an allreduce, and show /dev/xpmem mappings in the ranks
 # exactly when xpmem is on: a client that falls back from xpmem fails.
@@ -22,9 +23,9 @@
 # <log-base>/<kernel>-<client>-results.txt.
 # XPMEM_CLIENT_LIB=<file> stages that file as the guest's libxpmem.so.0
 # instead of the build tree's; XPMEM_CLIENT_LIB=stub stages xpmem-stub.c
-# (every call fails) and inverts the test: it passes only if every xpmem
-# run fails its "xpmem used" check, the proof that a client falling back
-# from xpmem is caught (the other runs are reported, not judged).
+# (every call fails) and inverts the test: only the xpmem runs, on the
+# first rank count, and it passes only if every one fails its "xpmem used"
+# check, the proof that a client falling back from xpmem is caught.
 # Exit 0 pass, 1 fail, 77 skip (debug kernel).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,12 +33,12 @@ source "$here/lib.sh"
 
 lbase=
 while getopts l:h o; do
-    case $o in l) lbase=$OPTARG ;; *) sed -n '3,24p' "$0"; exit 2 ;; esac
+    case $o in l) lbase=$OPTARG ;; *) client_usage; exit 2 ;; esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 2 ] || { sed -n '3,24p' "$0"; exit 2; }
+[ $# -eq 2 ] || { client_usage; exit 2; }
 client=$1 k=$2
-case $client in mpich|openmpi) ;; *) die "unknown client '$client'" ;; esac
+case $client in mpich|openmpi|openmpi5) ;; *) die "unknown client '$client'" ;; esac
 base=none; [ "$client" = mpich ] && base=noxpmem   # the no-single-copy run
 [ "$k" = debug ] && { echo "$client on the debug kernel: SKIP (not run there)"; exit 77; }
 [ -n "$(kconf_line "$k")" ] || die "unknown kernel '$k' (tests/vm/kernels.conf)"
@@ -51,6 +52,23 @@ xplib="$bdir/libxpmem"
 out=$("$here/$client-build.sh") || die "$client build failed"
 prefix=$(printf '%s\n' "$out" | sed -n 's/^PREFIX=//p' | tail -n 1)
 [ -f "$prefix/.complete" ] || die "no $client installation"
+
+# build_check_in_root <runtime tree> <suite>: mpi-xpmem-check built with
+# the tree's mpicc in an overlay of the suite's build root (its compiler),
+# into <tree>/opt/check.
+build_check_in_root() (
+    local rt=$1
+    # shellcheck source=../../packaging/root-overlay.sh
+    source "$SRC_DIR/packaging/root-overlay.sh"
+    overlay_root "$2" >/dev/null
+    mount --bind "$rt/opt" "$MNT/opt" || exit 1
+    trap 'umount -l "$MNT/opt"; overlay_cleanup' EXIT
+    cp "$here/mpi-xpmem-check.c" "$MNT/opt/check/"
+    in_root /opt/openmpi/bin/mpicc -O2 -Wall -std=gnu99 -o /opt/check/mpi-xpmem-check \
+        /opt/check/mpi-xpmem-check.c -Wl,-rpath-link,/opt/xpmem/lib || exit 1
+    rm -f "$MNT/opt/check/mpi-xpmem-check.c"
+    strip --strip-debug "$rt/opt/check/mpi-xpmem-check"
+)
 
 stage="$bdir/clients/$client-guest"
 rm -rf "$stage"
@@ -109,6 +127,26 @@ cma   0 OMPI_MCA_pml=ob1 OMPI_MCA_btl=vader,self OMPI_MCA_btl_vader_single_copy_
 none  0 OMPI_MCA_pml=ob1 OMPI_MCA_btl=vader,self OMPI_MCA_btl_vader_single_copy_mechanism=none
 EOT
     ;;
+openmpi5)
+    # The runtime tree of the trixie build: the guest chroots into it
+    # (data/mpi/chroot), alice runs there; our library in /opt/xpmem/lib.
+    R="$D/root"
+    cp -a "$prefix/root" "$R"
+    mkdir -p "$R/opt/xpmem/lib" "$R/opt/check"
+    cp -L "$xplib/libxpmem.so.0" "$R/opt/xpmem/lib/"
+    echo "$G/root" > "$D/mpi/chroot"
+    # shellcheck disable=SC2016 # $PATH is the guest's
+    # PRRTE's only local launcher (plm ssh) needs its agent to exist, even
+    # for ranks it starts itself: "false" stands in for ssh.
+    printf 'export PATH=/opt/openmpi/bin:$PATH\nexport LD_LIBRARY_PATH=/opt/openmpi/lib:/opt/xpmem/lib\nexport PRTE_MCA_plm_ssh_agent=false\n' > "$D/mpi/env"
+    echo "mpirun --bind-to none --map-by :OVERSUBSCRIBE -n" > "$D/mpi/launch"
+    cat > "$D/mpi/configs" <<'EOT'
+xpmem 1 OMPI_MCA_pml=ob1 OMPI_MCA_btl=sm,self OMPI_MCA_smsc=xpmem
+cma   0 OMPI_MCA_pml=ob1 OMPI_MCA_btl=sm,self OMPI_MCA_smsc=cma
+none  0 OMPI_MCA_pml=ob1 OMPI_MCA_btl=sm,self OMPI_MCA_smsc=^xpmem,cma,knem
+ucx   1 OMPI_MCA_pml=ucx OMPI_MCA_smsc=^xpmem UCX_TLS=self,xpmem
+EOT
+    ;;
 esac
 echo "$client" > "$D/mpi/client"
 echo "${MPI_RANKS:-2 4}" > "$D/mpi/ranks"
@@ -116,11 +154,16 @@ echo "${MPI_RANKS:-2 4}" > "$D/mpi/ranks"
 # xpmem and with the baseline.
 [ "${MPI_FINALIZE_BUFFERS:-10000}" -gt 0 ] &&
     echo "${MPI_FINALIZE_BUFFERS:-10000} xpmem $base" > "$D/mpi/finalize"
-LD_LIBRARY_PATH="$xplib" "$prefix/bin/mpicc" -O2 -Wall -std=gnu99 -o "$D/mpi/mpi-xpmem-check" \
-    "$here/mpi-xpmem-check.c" -Wl,-rpath-link,"$xplib" ||
-    die "cannot build mpi-xpmem-check with $prefix/bin/mpicc"
-strip_elfs "$D"
-stage_deps "$D" "$D/lib" "$sp" || die "staging failed"
+if [ "$client" = openmpi5 ]; then
+    build_check_in_root "$R" "$(sed -n 's/^suite=//p' "$prefix/build-info.txt")" ||
+        die "cannot build mpi-xpmem-check with the $client mpicc"
+else
+    LD_LIBRARY_PATH="$xplib" "$prefix/bin/mpicc" -O2 -Wall -std=gnu99 -o "$D/mpi/mpi-xpmem-check" \
+        "$here/mpi-xpmem-check.c" -Wl,-rpath-link,"$xplib" ||
+        die "cannot build mpi-xpmem-check with $prefix/bin/mpicc"
+    strip_elfs "$D"
+    stage_deps "$D" "$D/lib" "$sp" || die "staging failed"
+fi
 guestlib=${XPMEM_CLIENT_LIB:-$xplib/libxpmem.so.0} stub=0
 if [ "$guestlib" = stub ]; then
     stub=1 guestlib="$stage/libxpmem-stub.so.0"
@@ -130,7 +173,9 @@ if [ "$guestlib" = stub ]; then
         -o "$guestlib" || die "cannot build xpmem-stub.c"
     touch "$D/mpi/stub"     # the guest exits 0: this script judges
 fi
-cp -L "$guestlib" "$D/lib/libxpmem.so.0" || die "cannot stage $guestlib"
+gdest="$D/lib/libxpmem.so.0"
+[ "$client" = openmpi5 ] && gdest="$R/opt/xpmem/lib/libxpmem.so.0"
+cp -L "$guestlib" "$gdest" || die "cannot stage $guestlib"
 [ -n "${XPMEM_CLIENT_LIB:-}" ] && log "guest libxpmem.so.0: $guestlib (XPMEM_CLIENT_LIB)"
 gcc -O2 -Wall -Wextra -I"$SRC_DIR/libxpmem/include" -I"$SRC_DIR/include/uapi" \
     "$here/clients-preflight.c" -o "$stage/clients-preflight" \
