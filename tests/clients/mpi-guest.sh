@@ -61,7 +61,8 @@ if [ -s "$D/chroot" ]; then
            mount -o bind /dev "$R/dev" && mount -t tmpfs tmpfs "$R/tmp"; }; then
         echo "@@MPI-RESULT $(cat "$D/client")/chroot FAIL mounts"; exit 1
     fi
-    as_alice() { chroot "$R" setpriv --reuid=1000 --regid=1000 --clear-groups "$@"; }
+    # (the tree's setpriv by path: busybox runs its own applet first)
+    as_alice() { chroot "$R" /usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups "$@"; }
     CHK=/opt/check/mpi-xpmem-check
 fi
 stub=0; [ -e "$D/stub" ] && stub=1 && ranks=${ranks%% *}
@@ -96,7 +97,7 @@ one_run() {
         [ "$maps" -eq 0 ] || why="$why xpmem-used-though-disabled($maps)"
     fi
     if [ -n "$why" ]; then
-        echo "---- $tag (env: $*; exit $rc):"; tail -n 40 "$log"
+        echo "---- $tag (env: $*; exit $rc):"; tail -n 40 "$log"; echo
         res "$tag/run" FAIL "secs=$secs maps=$maps min=$min why=[$why ]"
     else
         res "$tag/run" PASS "secs=$secs maps=$maps min=$min"
@@ -152,7 +153,7 @@ fin_run() {
         [ "$maps" -eq 0 ] || why="$why xpmem-used-though-disabled($maps)"
     fi
     if [ -n "$why" ]; then
-        echo "---- $tag (env: $*; exit $rc):"; tail -n 40 "$log"
+        echo "---- $tag (env: $*; exit $rc):"; tail -n 40 "$log"; echo
         res "$tag" FAIL "buffers=$n secs=$secs maps=$maps left=$left dstate=$dstate why=[$why ]"
     else
         res "$tag" PASS "buffers=$n secs=$secs maps=$maps left=$left dstate=$dstate"

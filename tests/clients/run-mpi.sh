@@ -53,7 +53,7 @@ out=$("$here/$client-build.sh") || die "$client build failed"
 prefix=$(printf '%s\n' "$out" | sed -n 's/^PREFIX=//p' | tail -n 1)
 [ -f "$prefix/.complete" ] || die "no $client installation"
 
-# build_check_in_root <runtime tree> <suite>: mpi-xpmem-check built with
+# build_check_in_root <runtime tree> <suite> <UCX prefix>: mpi-xpmem-check built with
 # the tree's mpicc in an overlay of the suite's build root (its compiler),
 # into <tree>/opt/check.
 build_check_in_root() (
@@ -61,11 +61,18 @@ build_check_in_root() (
     # shellcheck source=../../packaging/root-overlay.sh
     source "$SRC_DIR/packaging/root-overlay.sh"
     overlay_root "$2" >/dev/null
-    mount --bind "$rt/opt" "$MNT/opt" || exit 1
-    trap 'umount -l "$MNT/opt"; overlay_cleanup' EXIT
+    # the tree at /rt: the libraries mpicc and the link need (PMIx,
+    # libevent, hwloc) are not in the build root, only in the tree
+    mkdir -p "$MNT/rt"
+    mount --bind "$rt/opt" "$MNT/opt" && mount --bind "$rt" "$MNT/rt" || exit 1
+    trap 'rc=$?; umount -l "$MNT/opt" "$MNT/rt"; (exit $rc); overlay_cleanup' EXIT
     cp "$here/mpi-xpmem-check.c" "$MNT/opt/check/"
-    in_root /opt/openmpi/bin/mpicc -O2 -Wall -std=gnu99 -o /opt/check/mpi-xpmem-check \
-        /opt/check/mpi-xpmem-check.c -Wl,-rpath-link,/opt/xpmem/lib || exit 1
+    local lp pmix
+    pmix=$(dirname "$(find "$rt/usr/lib" -name 'libpmix.so.2' -print -quit)")
+    lp="/opt/openmpi/lib:/opt/xpmem/lib:/rt${pmix#"$rt"}:/rt/usr/lib/x86_64-linux-gnu:/rt$3/lib"
+    in_root env LD_LIBRARY_PATH="$lp" /opt/openmpi/bin/mpicc -O2 -Wall -std=gnu99 \
+        -o /opt/check/mpi-xpmem-check /opt/check/mpi-xpmem-check.c \
+        -Wl,-rpath-link,"$lp" || exit 1
     rm -f "$MNT/opt/check/mpi-xpmem-check.c"
     strip --strip-debug "$rt/opt/check/mpi-xpmem-check"
 )
@@ -144,7 +151,7 @@ openmpi5)
 xpmem 1 OMPI_MCA_pml=ob1 OMPI_MCA_btl=sm,self OMPI_MCA_smsc=xpmem
 cma   0 OMPI_MCA_pml=ob1 OMPI_MCA_btl=sm,self OMPI_MCA_smsc=cma
 none  0 OMPI_MCA_pml=ob1 OMPI_MCA_btl=sm,self OMPI_MCA_smsc=^xpmem,cma,knem
-ucx   1 OMPI_MCA_pml=ucx OMPI_MCA_smsc=^xpmem UCX_TLS=self,xpmem
+ucx   1 OMPI_MCA_pml=ucx OMPI_MCA_pml_ucx_tls=any OMPI_MCA_pml_ucx_devices=any OMPI_MCA_smsc=^xpmem UCX_TLS=self,xpmem
 EOT
     ;;
 esac
@@ -155,7 +162,8 @@ echo "${MPI_RANKS:-2 4}" > "$D/mpi/ranks"
 [ "${MPI_FINALIZE_BUFFERS:-10000}" -gt 0 ] &&
     echo "${MPI_FINALIZE_BUFFERS:-10000} xpmem $base" > "$D/mpi/finalize"
 if [ "$client" = openmpi5 ]; then
-    build_check_in_root "$R" "$(sed -n 's/^suite=//p' "$prefix/build-info.txt")" ||
+    build_check_in_root "$R" "$(sed -n 's/^suite=//p' "$prefix/build-info.txt")" \
+        "$(sed -n 's/^ucx=//p' "$prefix/build-info.txt")" ||
         die "cannot build mpi-xpmem-check with the $client mpicc"
 else
     LD_LIBRARY_PATH="$xplib" "$prefix/bin/mpicc" -O2 -Wall -std=gnu99 -o "$D/mpi/mpi-xpmem-check" \
@@ -195,7 +203,9 @@ rows="$lbase/$k-$client-results.txt"
 echo
 echo "== $client $ver results: kernel $k (${kver:-?}) =="
 fails=0 n=0 caught=0
-declare -A lat bw fsecs fmaps
+declare -A lat=() bw=() fsecs=() fmaps=()
+# the configurations that expect xpmem: with the stub, each must be caught
+xcfgs=" $(awk '$2 == 1 { printf "%s ", $1 }' "$D/mpi/configs")"
 declare -a cfgs=() nps=() sizes=()
 add_uniq() { local -n arr=$1; local x; for x in "${arr[@]}"; do [ "$x" = "$2" ] && return; done; arr+=("$2"); }
 kv() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$2"; }
@@ -204,7 +214,7 @@ while IFS= read -r line; do
     name=$1 st=$2; shift 2; det="$*"
     n=$((n + 1))
     IFS=/ read -r _ cfg np check size <<<"$name"
-    if [ "$stub" = 1 ] && [ "$check" = run ] && [ "$cfg" = xpmem ]; then
+    if [ "$stub" = 1 ] && [ "$check" = run ] && [[ $xcfgs == *" $cfg "* ]]; then
         # the stub must be caught: exactly this run fails, for not using xpmem
         if [ "$st" = FAIL ] && [[ $det == *xpmem-not-used* ]]; then
             st="FAIL (expected with the stub)"; caught=$((caught + 1))
@@ -226,7 +236,7 @@ while IFS= read -r line; do
     finalize) fsecs[$cfg]=$(kv secs "$det"); fmaps[$cfg]=$(kv maps "$det")
         printf '  %-8s %-8s %-5s %-5s finalize %s\n' "$client" "$cfg" "$np" "$st" "$det" ;;
     esac
-done < <(sed -n 's/^@@MPI-RESULT //p' "$txt")
+done < <(sed -n 's/^[[:space:]]*@@MPI-RESULT //p' "$txt")
 {
     echo "# kernel $k ($kver), $client $ver, $(date -u +%Y-%m-%dT%H:%MZ); ping-pong, ratio = bandwidth / bandwidth of '$base' (same boot, same ranks)"
     echo "| client | mechanism | ranks | size | latency (us) | bandwidth (MiB/s) | ratio to $base |"
