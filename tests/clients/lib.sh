@@ -17,6 +17,7 @@
 #   client_args "$@"         -f (FORCE=1), -p (PRINT=1) and -h; JOBS (make -j, 2 at most)
 #   client_init              libxpmem built; ABI key (ABI), cache dir (CDIR)
 #   client_version <srcpkg>  the suite's version: DVER (Debian), VER (upstream)
+#   client_ucx <client> [<suite>]  the UCX build it runs over: UCX, UCXVER
 #   client_cached <prefix>   one build per prefix at a time (flock <prefix>.lock);
 #                            unless -f: print PREFIX= and exit if it is built;
 #                            with -p exit 1 if it is not (nothing is built)
@@ -168,6 +169,23 @@ client_version() {
     [ -n "$DVER" ] || die "no source package '$1' in $CLIENTS_SUITE"
     # shellcheck disable=SC2034 # VER is for the build scripts that call this
     VER=$(upstream_version "$DVER")
+}
+
+# client_ucx <client> [<suite>]: the UCX build a client runs over, built
+# if missing (ucx-build.sh of <suite>, default the current one), in UCX
+# and UCXVER. With -p nothing is built: no cached UCX, no cached <client>
+# over it (exit 1).
+client_ucx() {
+    local uopt=()
+    [ "$PRINT" = 1 ] && uopt=(-p)
+    UCX=$(XPMEM_CLIENTS_SUITE=${2:-$CLIENTS_SUITE} "$CLIENTS_DIR/ucx-build.sh" "${uopt[@]}" |
+          sed -n 's/^PREFIX=//p' | tail -n 1) || true
+    if [ ! -f "$UCX/.complete" ]; then
+        [ "$PRINT" = 1 ] && { log "not built: UCX, so no $1 over it"; exit 1; }
+        die "UCX is not built"
+    fi
+    # shellcheck disable=SC2034 # for the build scripts that call this
+    UCXVER=$(sed -n 's/^upstream_version=//p' "$UCX/build-info.txt")
 }
 
 client_cached() {

@@ -19,15 +19,8 @@ source "$(dirname "$0")/lib.sh"
 
 client_args "$@"
 client_init
-# -p (print only) must not build UCX either: without a cached UCX there is
-# no cached MPICH over it.
-uopt=(); [ "$PRINT" = 1 ] && uopt=(-p)
-ucx=$("$CLIENTS_DIR/ucx-build.sh" "${uopt[@]}" | sed -n 's/^PREFIX=//p' | tail -n 1) || true
-if [ ! -f "$ucx/.complete" ]; then
-    [ "$PRINT" = 1 ] && { log "not built: UCX, so no MPICH over it"; exit 1; }
-    die "UCX is not built"
-fi
-ucxver=$(sed -n 's/^upstream_version=//p' "$ucx/build-info.txt")
+client_ucx MPICH
+ucx=$UCX ucxver=$UCXVER
 
 src_apt_init || die "cannot reach the Debian archive"
 client_version mpich

@@ -30,14 +30,9 @@ source "$SRC_DIR/packaging/root-overlay.sh"
 client_args "$@"
 client_init
 # pml ucx runs over our UCX build (bookworm's UCX, built on the host: its
-# libraries run on trixie's newer glibc); -p builds nothing, UCX neither.
-uopt=(); [ "$PRINT" = 1 ] && uopt=(-p)
-ucx=$(XPMEM_CLIENTS_SUITE=bookworm "$CLIENTS_DIR/ucx-build.sh" "${uopt[@]}" | sed -n 's/^PREFIX=//p' | tail -n 1) || true
-if [ ! -f "$ucx/.complete" ]; then
-    [ "$PRINT" = 1 ] && { log "not built: UCX, so no Open MPI 5 over it"; exit 1; }
-    die "UCX is not built"
-fi
-ucxver=$(sed -n 's/^upstream_version=//p' "$ucx/build-info.txt")
+# libraries run on trixie's newer glibc).
+client_ucx "Open MPI 5" bookworm
+ucx=$UCX ucxver=$UCXVER
 
 src_apt_init || die "cannot reach the Debian archive"
 client_version openmpi
