@@ -850,14 +850,20 @@ static void result(int code, const char *fmt, ...)
 	exit(code == 2 ? 1 : 0);
 }
 
-static void get_msg(int fd, struct msg *m, const char *step)
+/* An owner's message that is not "go on" ends the cell with its verdict. */
+static void msg_verdict(const struct msg *m)
 {
-	if (!recv_all(fd, m, sizeof(*m)))
-		result(2, "owner died during %s", step);
 	if (m->code == 1)
 		result(1, "%s", m->text);
 	if (m->code == 2)
 		result(2, "%s", m->text);
+}
+
+static void get_msg(int fd, struct msg *m, const char *step)
+{
+	if (!recv_all(fd, m, sizeof(*m)))
+		result(2, "owner died during %s", step);
+	msg_verdict(m);
 }
 
 static long cg_field(const char *file, const char *name)
@@ -1028,8 +1034,7 @@ static int runner(const struct cell *c)
 			}
 			result(2, "owner died during the event (no OOM kill counted)");
 		}
-		if (m.code)
-			result(m.code, "%s", m.text);
+		msg_verdict(&m);
 	} else {
 		get_msg(fd, &m, "the event");
 	}
