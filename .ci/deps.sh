@@ -12,7 +12,7 @@ export DEBIAN_FRONTEND=noninteractive
 # ---- package lists, one per part of the project (keep them apart) --------
 # test bed: QEMU guests, build roots, initramfs, the guest's disks
 # (e2fsprogs: mkfs.ext4; util-linux: mkswap; xz-utils, zstd: modules)
-PKGS_TESTBED="qemu-system-x86 debootstrap debian-archive-keyring busybox-static cpio rsync perl gzip file ca-certificates wget procps util-linux e2fsprogs xz-utils zstd kmod"
+PKGS_TESTBED="qemu-system-x86 python3 debootstrap debian-archive-keyring busybox-static cpio rsync perl gzip file ca-certificates wget procps util-linux e2fsprogs xz-utils zstd kmod"
 # library, tests, CMake (gnuplot: xpmem-bench --plot, test bench.plots)
 PKGS_BUILD="cmake gcc g++ make pkg-config gnuplot-nox"
 # test bed, DKMS module mode (the default): build-module.sh builds the

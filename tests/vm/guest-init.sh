@@ -34,8 +34,9 @@ exec </dev/null >/dev/console 2>&1
 
 say() { echo "$*"; }
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
-SPLAT_RE='BUG:|WARNING:|Oops|general protection fault|KASAN|UBSAN|possible circular locking|inconsistent lock state|suspicious RCU usage|possible recursive locking|INFO: task .* blocked|soft lockup|hard LOCKUP|self-detected stall|detected stalls|rcu: INFO|unreferenced object|suspected memory leak|Kernel panic|kernel BUG|Unable to handle kernel|stack-protector|list_add corruption|list_del corruption'
-BENIGN_RE='taints kernel|module verification failed|Disabling lock debugging due to kernel taint'
+# what a splat is: /splat.conf (tests/vm/splat.conf, shared with the host)
+SPLAT_RE=$(sed -n 's/^splat=//p' /splat.conf)
+BENIGN_RE=$(sed -n 's/^benign=//p' /splat.conf)
 
 # Scan the kernel messages logged since the last call; print SPLAT lines.
 # Returns 0 when a splat was found.

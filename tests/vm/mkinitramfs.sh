@@ -43,6 +43,7 @@ for a in $("$bb" --list); do
     [ "$a" = busybox ] || ln -s busybox "$st/usr/bin/$a"
 done
 install -m 0755 "$VM_DIR/guest-init.sh" "$st/init"
+install -m 0644 "$VM_DIR/splat.conf" "$st/splat.conf"
 cp "$ko" "$st/xpmem.ko"
 if [ -n "$kmods" ]; then
     [ -f "$kmods/order" ] || die "no $kmods/order"

@@ -59,24 +59,12 @@ mkdir -p "$lbase"; lbase=$(cd "$lbase" && pwd)
 "$SRC_DIR/.ci/deps.sh" testbed >&2 || die "the test bed's packages are missing (.ci/deps.sh testbed, as root)"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (apt-get install qemu-system-x86)"
 
-SPLAT_RE='BUG:|WARNING:|Oops|general protection fault|KASAN|UBSAN|possible circular locking|inconsistent lock state|suspicious RCU usage|possible recursive locking|INFO: task .* blocked|soft lockup|hard LOCKUP|self-detected stall|detected stalls|rcu: INFO|unreferenced object|suspected memory leak|Kernel panic|kernel BUG|Unable to handle kernel|stack-protector|list_add corruption|list_del corruption'
-BENIGN_RE='taints kernel|module verification failed|Disabling lock debugging due to kernel taint'
-
 tot_p=0 tot_f=0 tot_s=0
 
-# A lockup or stall report of the guest (soft lockup, RCU stall) is the
-# guest's or the emulator's: under TCG every vCPU is a host thread, and a
-# host loaded by other work can leave one without a CPU for minutes while
-# the guest's clock, which follows the host's, runs on. The bed tells the
-# two apart with the host CPU time of each vCPU thread, sampled every 2 s
-# while the guest runs (vcpu-times.log: seconds since QEMU started, then
-# the threads' CPU time in clock ticks). A report whose CPU's thread got
-# less than STARVED_SHARE of a host CPU over the report's window (the
-# stuck time it states, else 120 s, the limits set on the command line)
-# was the host's doing: it is listed as HOST-STARVED with the numbers
-# and does not fail the run. One whose vCPU had the CPU is a real lockup.
+# The console log is judged by analyse.py (which tests passed, splats and
+# whose they were, stall reports of a vCPU the host starved); the vCPU
+# threads' host CPU time it needs is sampled here while the guest runs.
 STARVED_SHARE=${XPMEM_VM_STARVED_SHARE:-0.25}
-STALL_RE='soft lockup|detected stalls|self-detected stall'
 
 # vcpu_sample <qemu pid> <t>: one line of vcpu-times.log.
 vcpu_sample() {
@@ -96,130 +84,13 @@ vcpu_sample() {
     echo "$line"
 }
 
-# starved_reports <console.txt> <vcpu-times.log>: the guest timestamps
-# ("[ 123.456789]") of the stall reports that were the host's, each with
-# its reason, one per line.
-starved_reports() {
-    [ -s "$2" ] || return 0
-    awk -v share="$STARVED_SHARE" -v hz="$(getconf CLK_TCK)" -v sre="$STALL_RE" '
-        FNR == NR { n++; T[n] = $1
-                    for (i = 2; i <= NF; i++) { split($i, a, ":"); C[n, a[1]] = a[2] }
-                    next }
-        # the CPU of an RCU stall report is on its next line
-        want_cpu { if (match($0, /rcu: *\t? *[0-9]+-/)) { s = substr($0, RSTART, RLENGTH)
-                       gsub(/[^0-9]/, "", s); judge(ts, s + 0, 120) }
-                   else judge(ts, -1, 120)
-                   want_cpu = 0 }
-        $0 ~ sre && match($0, /\[ *[0-9]+\.[0-9]+\]/) {
-            ts = substr($0, RSTART, RLENGTH); t = ts; gsub(/[^0-9.]/, "", t)
-            if (match($0, /CPU#[0-9]+ stuck for [0-9]+s/)) {
-                s = substr($0, RSTART, RLENGTH); split(s, w, /[# ]/)
-                d = w[4]; sub(/s$/, "", d); judge(ts, w[2] + 0, d + 0)
-            } else want_cpu = 1
-        }
-        function judge(ts, cpu, win,   t, i, lo, hi, best, c, g) {
-            t = ts; gsub(/[^0-9.]/, "", t)
-            # the samples around [t - win, t] (guest time ~ time since QEMU start)
-            lo = 0; hi = 0
-            for (i = 1; i <= n; i++) { if (T[i] <= t - win) lo = i; if (T[i] <= t + 4) hi = i }
-            if (!lo || hi <= lo) return
-            best = -1
-            for (c = 0; c < 64; c++) {
-                if (!((hi, c) in C) || !((lo, c) in C)) continue
-                if (cpu >= 0 && c != cpu) continue
-                g = (C[hi, c] - C[lo, c]) / hz / (T[hi] - T[lo])
-                if (g > best) best = g
-            }
-            if (best >= 0 && best < share)
-                printf "%s vCPU %s had %.0f%% of a host CPU over the %d s before it\n", ts,
-                       (cpu >= 0 ? cpu : "any"), best * 100, T[hi] - T[lo]
-        }
-    ' "$2" "$1"
-}
-
-# analyse <kernel> <console log> <runlist> <reason-if-guest-died>
+# analyse <console log> <runlist> <reason-if-guest-died> <log dir>
 # Prints the result table; sets P F S.
 analyse() {
-    local k=$1 clog=$2 rl=$3 why=$4
-    local res="$5" starved="${5%/*}/starved.txt"
-    starved_reports "$clog" "${5%/*}/vcpu-times.log" > "$starved"
-    # Host-side scan: kernel lines only (printk timestamp), attributed to the
-    # test running at that moment; stall reports of a starved vCPU (see
-    # starved_reports) are left out, as are the guest's own copies of them.
-    awk -v sre="$SPLAT_RE" -v bre="$BENIGN_RE" \
-        -v xs="$(sed 's/^\[ *\([0-9.]*\)\].*/\1/' "$starved" | tr '\n' ' ')" '
-        BEGIN { n = split(xs, xa, " "); for (i = 1; i <= n; i++) X[xa[i]] = 1 }
-        match($0, /\[ *[0-9]+\.[0-9]+\]/) {
-            t = substr($0, RSTART, RLENGTH); gsub(/[^0-9.]/, "", t)
-            if (t in X) { print "E", (cur == "" ? "-" : cur); next } }
-        /@@XPMEM-BEGIN / { sub(/.*@@XPMEM-BEGIN /, ""); cur = $1; next }
-        /@@XPMEM-RESULT / { l = $0; sub(/.*@@XPMEM-RESULT /, "", l); split(l, w, " ")
-                            print "R", w[1], w[2], w[3]; cur = ""; next }
-        /@@XPMEM-SPLAT / { l = $0; sub(/.*@@XPMEM-SPLAT /, "", l); split(l, w, " ")
-                           print "G", w[1]; next }
-        /@@XPMEM-DONE/ { print "D"; next }
-        /@@XPMEM-MODULE insmod-failed/ { print "I"; next }
-        /\[ *[0-9]+\.[0-9]+\]/ && $0 ~ sre && $0 !~ bre {
-            print "K", (cur == "" ? "-" : cur); next }
-    ' "$clog" > "$res"
-    P=0 F=0 S=0
-    local name st secs line bad=()
-    printf '  %-34s %-8s %s\n' TEST RESULT SECONDS
-    while read -r name _; do
-        case $name in ''|'#'*) continue ;; esac
-        line=$(awk -v n="$name" '$1 == "R" && $2 == n' "$res" | tail -n 1)
-        if [ -n "$line" ]; then
-            read -r _ _ st secs <<<"$line"
-        else
-            secs=-
-            if grep -q "@@XPMEM-BEGIN $name\$" <(tr -d '\r' < "$clog"); then st=CRASH; else st=NOTRUN; fi
-        fi
-        # The guest's own SPLAT verdict stands unless every splat of the
-        # test was a starved vCPU's stall report.
-        if [ "$st" = SPLAT ] && awk -v n="$name" '$1 == "E" && $2 == n' "$res" | grep -q . &&
-            ! awk -v n="$name" '($1 == "K" || $1 == "G") && $2 == n' "$res" | grep -q .; then
-            st=PASS
-        fi
-        if [ "$st" = PASS ] || [ "$st" = SKIP ]; then
-            awk -v n="$name" '($1 == "K" || $1 == "G") && $2 == n' "$res" | grep -q . && st=SPLAT
-        fi
-        case $st in PASS) P=$((P+1)) ;; SKIP) S=$((S+1)) ;; *) F=$((F+1)); bad+=("$name") ;; esac
-        printf '  %-34s %-8s %s\n' "$name" "$st" "$secs"
-    done < "$rl"
-    # Output of the tests that did not pass (last lines), from the console.
-    for name in "${bad[@]}"; do
-        grep -q "@@XPMEM-BEGIN $name\$" "$clog" || continue   # never started
-        echo "  --- output of $name (last 25 lines; all of it in the console log):"
-        awk -v n="$name" '
-            index($0, "@@XPMEM-BEGIN " n) && substr($0, index($0, "@@XPMEM-BEGIN " n) + 14 + length(n)) == "" { on = 1; next }
-            on && index($0, "@@XPMEM-RESULT " n " ") { on = 0 }
-            on' "$clog" | tail -n 25 | sed 's/^/    | /'
-    done
-    # module-unload is reported by the guest as an extra result
-    if awk '$1 == "R" && $2 == "module-unload"' "$res" | grep -q .; then
-        F=$((F+1)); printf '  %-34s %-8s\n' module-unload FAIL
+    if ! python3 "$VM_DIR/analyse.py" --why "$3" --starved-share "$STARVED_SHARE" "$1" "$2" "$4"; then
+        P=0 F=1 S=0; echo "  analyse.py failed"; return
     fi
-    if grep -q '^I' "$res"; then
-        F=$((F+1)); printf '  %-34s %-8s\n' module-load FAIL
-    fi
-    # Splats outside any test (boot, module load/unload, kmemleak, end).
-    local others
-    others=$(awk '($1 == "K" && $2 == "-") || ($1 == "G" && $2 ~ /^(boot|module-load|module-unload|kmemleak|end)$/)' "$res" | wc -l)
-    if [ "$others" -gt 0 ]; then
-        F=$((F+1)); printf '  %-34s %-8s (%s lines)\n' kernel-log SPLAT "$others"
-    fi
-    if ! grep -q '^D' "$res"; then
-        F=$((F+1)); printf '  %-34s %-8s %s\n' guest-run FAIL "did not finish: $why"
-    fi
-    if [ -s "$starved" ]; then
-        echo "  HOST-STARVED (stall reports of a vCPU the host gave no CPU; not failures):"
-        sed 's/^/    /' "$starved"
-    fi
-    if grep -qE '^(K|G)' "$res"; then
-        echo "  kernel log splats (first 20):"
-        tr -d '\r' < "$clog" | grep -E '@@XPMEM-SPLAT|\[ *[0-9]+\.[0-9]+\].*('"$SPLAT_RE"')' |
-            grep -vE "$BENIGN_RE" | head -n 20 | sed 's/^/    /'
-    fi
+    read -r P F S < "$4/counts"
 }
 
 run_kernel() {
@@ -228,7 +99,7 @@ run_kernel() {
     [ -n "$line" ] || { log "unknown kernel '$k'"; return 1; }
     read -r _ root _ _ headers <<<"$line"
     ldir="$lbase/${lname:-$k}"; mkdir -p "$ldir"
-    rm -f "$ldir"/console.log "$ldir"/result.txt "$ldir"/summary.txt
+    rm -f "$ldir"/console.log "$ldir"/result.txt "$ldir"/summary.txt "$ldir"/counts
     # The run list of this boot (filtered with -t / XPMEM_VM_TESTS and
     # -x / XPMEM_VM_EXCLUDE).
     local rl="$ldir/runlist"
@@ -374,7 +245,7 @@ run_kernel() {
     rm -f "$ldir/ext4.img" "$ldir/swap.img"
     {
         echo "== xpmem VM results: kernel $k ($(basename "$kimg")) =="
-        analyse "$k" "$ldir/console.txt" "$rl" "$why" "$ldir/result.txt"
+        analyse "$ldir/console.txt" "$rl" "$why" "$ldir"
         module_summary "$ko" "$ldir/console.txt" "$([ -z "$ko_override" ] && echo "$ldir/module/module-info")"
         echo "  times: prepare (root+module) $((t1 - t0)) s, boot-to-results $((t2 - t1)) s"
         echo "  console log: $clog"
