@@ -15,7 +15,7 @@
 # download inside the root and not installed: the root stays as it is.
 # Cache: $XPMEM_CACHE/guest-modules/<root>-<kver>/.
 # XPMEM_VM_DISKS=0: prints nothing, the guest gets no disk modules (for a
-# kernel booted without a root of its own, e.g. packaging/test-kmod-guest.sh
+# kernel booted without a root of its own, e.g. tests/packaging/kmod-guest.sh
 # booting a newer ABI of a series than the root's).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"

@@ -3,7 +3,7 @@
 #
 # Install test of the Debian packages in a debootstrapped build root.
 #
-#   packaging/test-deb-install.sh [--keep] <root> [DEBDIR]
+#   tests/packaging/deb-install.sh [--keep] <root> [DEBDIR]
 #
 # <root>   a root directory, or a suite name resolved to
 #          ${XPMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xpmem}/roots/<suite>
@@ -19,7 +19,7 @@
 #   2. DKMS built and installed xpmem for the root's kernel by itself: dkms
 #      status says installed, the .ko is under /lib/modules/<kver>/updates/dkms/
 #      and its vermagic names <kver>; the udev rule and modules-load file exist;
-#   3. the consumer program packaging/consumer/consumer.c builds and links
+#   3. the consumer program tests/packaging/consumer/consumer.c builds and links
 #      with pkg-config xpmem, pkg-config cray-xpmem and CMake
 #      find_package(xpmem), resolves libxpmem.so.0 to the packaged library,
 #      and runs (xpmem_version() fails cleanly: no module can be loaded in
@@ -35,13 +35,14 @@
 # XPMEM_CONSUMER_OUT=<dir>: before the purge, copy the three consumers
 # (consumer-pkgconfig-xpmem, consumer-pkgconfig-cray-xpmem, consumer-cmake)
 # to <dir>/ and the packaged /usr/lib/<triplet>/libxpmem.so.0* to <dir>/lib/
-# (test-consumers-guest.sh runs them in a QEMU guest).
+# (consumers-guest.sh runs them in a QEMU guest).
 # Exit: 0 pass, 1 fail, 77 skipped (root missing or not root).
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-XPMEM_SH_TAG=test-deb-install
-# shellcheck source=root-overlay.sh
+top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck disable=SC2034 # read by tests/lib/xpmem-sh.sh, which root-overlay.sh sources
+XPMEM_SH_TAG=packaging-deb-install
+# shellcheck source=../../packaging/root-overlay.sh
 . "$top/packaging/root-overlay.sh"
 
 if [ "${1:-}" = "--keep" ]; then export KEEP_OVERLAY=1; shift; fi
@@ -150,7 +151,7 @@ if echo " $pkgs " | grep -q " libxpmem-dev "; then
         in_root "${APT[@]}" install pkg-config cmake >> "$log" 2>&1 ||
         { tail -n 20 "$log"; fail "cannot install pkg-config and cmake in the root"; }
     mkdir -p "$mnt/tmp/consumer"
-    cp "$top/packaging/consumer/consumer.c" "$mnt/tmp/consumer/consumer.c"
+    cp "$top/tests/packaging/consumer/consumer.c" "$mnt/tmp/consumer/consumer.c"
     cat > "$mnt/tmp/consumer/CMakeLists.txt" <<'EOF'
 cmake_minimum_required(VERSION 3.13)
 project(consumer C)

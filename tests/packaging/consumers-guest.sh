@@ -3,14 +3,14 @@
 #
 # The consumers built against the installed packages run in a QEMU guest.
 #
-#   packaging/test-consumers-guest.sh [SUITE] [DEBDIR]
+#   tests/packaging/consumers-guest.sh [SUITE] [DEBDIR]
 #
 # SUITE    a root of the test bed with a kernel in tests/vm/kernels.conf
 #          (default bookworm: the 6.1 guest)
 # DEBDIR   the packages built by make-debs.sh (default build/packages/)
 #
-# 1. test-deb-install.sh installs libxpmem0 + libxpmem-dev in an overlay of
-#    the root and builds packaging/consumer/consumer.c three ways: with
+# 1. deb-install.sh installs libxpmem0 + libxpmem-dev in an overlay of
+#    the root and builds tests/packaging/consumer/consumer.c three ways: with
 #    cc $(pkg-config --cflags --libs xpmem), with pkg-config cray-xpmem and
 #    with CMake find_package(xpmem); XPMEM_CONSUMER_OUT makes it copy the
 #    three executables and the packaged libxpmem.so.0* out before the purge;
@@ -30,9 +30,9 @@
 # Exit: 0 pass, 1 fail, 77 skipped (not root, no root, no QEMU, no packages).
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-XPMEM_SH_TAG=test-consumers-guest
-# shellcheck source=../tests/lib/xpmem-sh.sh
+top=$(cd "$(dirname "$0")/../.." && pwd)
+XPMEM_SH_TAG=packaging-consumers-guest
+# shellcheck source=../lib/xpmem-sh.sh
 . "$top/tests/lib/xpmem-sh.sh"
 suite=${1:-bookworm}
 debdir=${2:-$top/build/packages}
@@ -52,13 +52,13 @@ trap 'rm -rf "$work"' EXIT
 out=$work/out
 
 # --- 1. build against the installed packages ------------------------------
-say "building the consumers in an overlay of $suite (test-deb-install.sh)"
+say "building the consumers in an overlay of $suite (deb-install.sh)"
 rc=0
 XPMEM_TEST_PKGS="libxpmem0 libxpmem-dev" XPMEM_CONSUMER_OUT=$out \
-    "$top/packaging/test-deb-install.sh" "$suite" "$debdir" > "$work/install.log" 2>&1 || rc=$?
+    "$top/tests/packaging/deb-install.sh" "$suite" "$debdir" > "$work/install.log" 2>&1 || rc=$?
 sed 's/^/  | /' "$work/install.log"
-[ $rc = 77 ] && skip "test-deb-install.sh skipped"
-[ $rc = 0 ] || fail "test-deb-install.sh exited $rc"
+[ $rc = 77 ] && skip "deb-install.sh skipped"
+[ $rc = 0 ] || fail "deb-install.sh exited $rc"
 consumers="consumer-pkgconfig-xpmem consumer-pkgconfig-cray-xpmem consumer-cmake"
 for c in $consumers; do [ -x "$out/$c" ] || fail "$c was not copied out"; done
 lib=$(readlink -f "$out/lib/libxpmem.so.0")

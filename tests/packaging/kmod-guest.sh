@@ -4,9 +4,9 @@
 # The kmod-xpmem RPM's module loads in a guest running the kernel it was
 # built for.
 #
-#   packaging/test-kmod-guest.sh [RPMDIR]      (default build/packages/rpm/)
+#   tests/packaging/kmod-guest.sh [RPMDIR]      (default build/packages/rpm/)
 #
-# RPMDIR holds the RPMs of test-rpm.sh, kmod-xpmem built for the kernel
+# RPMDIR holds the RPMs of rpm.sh, kmod-xpmem built for the kernel
 # whose headers this host has (/lib/modules/<kver>/build).
 #
 # 1. xpmem.ko is extracted from kmod-xpmem (rpm2cpio); its vermagic must
@@ -34,9 +34,9 @@
 # built, no staged guest tests, no image of that kernel to be had).
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-XPMEM_SH_TAG=test-kmod-guest
-# shellcheck source=../tests/lib/xpmem-sh.sh
+top=$(cd "$(dirname "$0")/../.." && pwd)
+XPMEM_SH_TAG=packaging-kmod-guest
+# shellcheck source=../lib/xpmem-sh.sh
 . "$top/tests/lib/xpmem-sh.sh"
 rpmdir=${1:-$top/build/packages/rpm}
 tests=${XPMEM_KMOD_VM_TESTS:-'^(version_matches|data_attacher_reads)$'}
@@ -46,7 +46,7 @@ command -v modinfo >/dev/null || skip "modinfo not in PATH (kmod)"
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
 [ -f "$top/build/guest/runlist" ] || skip "no staged guest tests in build/guest (cmake --build build)"
 kmod=$(find "$rpmdir" -maxdepth 1 -name 'kmod-xpmem-*.x86_64.rpm' 2>/dev/null | sort | head -n1 || true)
-[ -n "$kmod" ] || skip "no kmod-xpmem RPM in $rpmdir (test-rpm.sh builds it when the host has kernel headers)"
+[ -n "$kmod" ] || skip "no kmod-xpmem RPM in $rpmdir (rpm.sh builds it when the host has kernel headers)"
 cache=$(xpmem_cache)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/xpmem-kmod.XXXXXX")

@@ -5,7 +5,7 @@
 # (its headers and image) makes DKMS build and install xpmem for it by
 # itself, and removing that kernel removes its module again.
 #
-#   packaging/test-kernel-upgrade.sh <root-or-suite> [DEBDIR]
+#   tests/packaging/kernel-upgrade.sh <root-or-suite> [DEBDIR]
 #
 # <root>   a build root of the test bed, or a suite name resolved to
 #          ${XPMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xpmem}/roots/<suite>
@@ -29,9 +29,10 @@
 # Exit: 0 pass, 1 fail, 77 skipped (root missing, not root, no such kernel).
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-XPMEM_SH_TAG=test-kernel-upgrade
-# shellcheck source=root-overlay.sh
+top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck disable=SC2034 # read by tests/lib/xpmem-sh.sh, which root-overlay.sh sources
+XPMEM_SH_TAG=packaging-kernel-upgrade
+# shellcheck source=../../packaging/root-overlay.sh
 . "$top/packaging/root-overlay.sh"
 [ $# -ge 1 ] || { usage; exit 2; }
 root=$(resolve_root "$1")

@@ -3,7 +3,7 @@
 #
 # Build the RPMs and check them without installing anything on this host.
 #
-#   packaging/test-rpm.sh [OUTDIR]        (default build/packages/rpm/)
+#   tests/packaging/rpm.sh [OUTDIR]        (default build/packages/rpm/)
 #
 # 1. packaging/make-rpms.sh with kmod-xpmem for XPMEM_KMOD_KVER (default:
 #    the newest /lib/modules/<kver>/build on this host, e.g. the bookworm
@@ -20,9 +20,9 @@
 # Exit: 0 pass, 1 fail, 77 skipped (no rpmbuild).
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-XPMEM_SH_TAG=test-rpm
-# shellcheck source=../tests/lib/xpmem-sh.sh
+top=$(cd "$(dirname "$0")/../.." && pwd)
+XPMEM_SH_TAG=packaging-rpm
+# shellcheck source=../lib/xpmem-sh.sh
 . "$top/tests/lib/xpmem-sh.sh"
 outdir=${1:-$top/build/packages/rpm}
 command -v rpmbuild >/dev/null || skip "rpmbuild not installed (apt-get install rpm)"
